@@ -1,0 +1,156 @@
+"""The validated rulebook as frozen values: documents, rules and what they conclude.
+
+These are the types passed from the loader to the compiler and the explainer. They hold
+no YAML and no engine state, so a rule can be inspected, compared and serialised on its
+own, and the same rule object is what a finding points back to.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any
+
+import attrs
+
+from .conditions import Compare, Node, Window
+
+MODALITIES = ("entitlement", "obligation", "prohibition", "permission", "priority", "target", "derived")
+
+
+@attrs.frozen
+class Document:
+    key: str
+    title: str
+    number: str | None
+    issuers: tuple[str, ...]
+    date: str  # YYYY-MM-DD, YYYY-MM, YYYY or "unknown", as precise as the text
+    level: str  # national / province / city
+    binds: tuple[tuple[str, str], ...]  # (("province", "河南省"), ("city", "安阳市")) or ()
+    source: str  # path of the source text inside the rulebook
+
+
+@attrs.frozen
+class Citation:
+    """The clause of a document that grants or imposes a finding, with its exact words."""
+
+    document: str
+    number: str | None
+    title: str
+    clause: str
+    quote: str
+    issuers: tuple[str, ...]
+    date: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "document": self.document,
+            "number": self.number,
+            "title": self.title,
+            "clause": self.clause,
+            "quote": self.quote,
+            "issuers": list(self.issuers),
+            "date": self.date,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Citation":
+        return cls(
+            document=data["document"],
+            number=data["number"],
+            title=data["title"],
+            clause=data["clause"],
+            quote=data["quote"],
+            issuers=tuple(data["issuers"]),
+            date=data["date"],
+        )
+
+
+@attrs.frozen
+class Party:
+    entity: str
+    label: str
+
+
+@attrs.frozen
+class Effect:
+    key: str
+    label: str
+
+
+@attrs.frozen
+class Amount:
+    value: float | int
+    unit: str
+    period: str | None = None
+    approximate: bool = False
+
+
+@attrs.frozen
+class Range:
+    min: float | int
+    max: float | int
+    unit: str
+    of: str | None = None
+
+
+@attrs.frozen
+class Deadline:
+    """A one-off date (possibly unknown) or a yearly recurring day, with the text's words."""
+
+    text: str
+    date: _dt.date | None = None
+    recurring: tuple[int, int | str] | None = None  # (month, day or "last")
+
+    def next_due(self, as_of: _dt.date) -> _dt.date | None:
+        """The deadline that is next on or after as_of (one-off: its date, if known)."""
+        if self.recurring is None:
+            return self.date
+        month, day = self.recurring
+        for year in (as_of.year, as_of.year + 1):
+            due = _recurring_day(year, month, day)
+            if due >= as_of:
+                return due
+        raise AssertionError("a yearly day always recurs within two years")
+
+
+def _recurring_day(year: int, month: int, day: int | str) -> _dt.date:
+    if day == "last":
+        first_next = _dt.date(year + (month == 12), month % 12 + 1, 1)
+        return first_next - _dt.timedelta(days=1)
+    assert isinstance(day, int)
+    while True:  # clamp 31 to the month's length
+        try:
+            return _dt.date(year, month, day)
+        except ValueError:
+            day -= 1
+
+
+@attrs.frozen
+class Rule:
+    """One rule of one clause, fully resolved against the documents and the fact schema."""
+
+    id: str
+    index: int  # position in the rulebook: the order findings are reported in
+    document: Document
+    clause: str
+    title: str
+    modality: str
+    subject: str
+    bearer: Party
+    beneficiary: Party | None
+    responsible: tuple[str, ...]
+    effect: Effect  # for derived rules: the derived fact
+    condition: Node  # when + jurisdiction + in-force, one tree
+    thresholds: tuple[Compare, ...]
+    amount: Amount | None
+    range: Range | None
+    deadline: Deadline | None
+    in_force: Window
+    citations: tuple[Citation, ...]
+    note: str | None
+    file: str
+    line: int | None
+
+    @property
+    def derived(self) -> bool:
+        return self.modality == "derived"
