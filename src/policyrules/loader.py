@@ -35,6 +35,8 @@ class Feature:
 
     key: str
     path: str
+    steps: tuple[str, ...]  # the path's field names
+    targets: tuple[str, ...]  # entity type reached by each link step (all steps but the last)
     member: str | None = None
 
 
@@ -170,7 +172,11 @@ class _RuleContext:
 
     def feature(self, path: str, member: str | None = None) -> str:
         key = flat_key(path, member)
-        self.features.setdefault(self.subject, {})[key] = Feature(key=key, path=path, member=member)
+        walked, final, _ = self.schema.resolve(self.subject, path)
+        links = walked if final is not None else walked[:-1]
+        targets = tuple(spec.entity or "" for spec in links)
+        feature = Feature(key=key, path=path, steps=tuple(path.split(".")), targets=targets, member=member)
+        self.features.setdefault(self.subject, {})[key] = feature
         return key
 
 

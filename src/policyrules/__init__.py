@@ -1,0 +1,42 @@
+"""policyrules: Chinese vocational-education policy as executable, auditable rules.
+
+    import policyrules
+    book = policyrules.load_rulebook()
+    decision = book.evaluate(case, as_of="2018-09-01")
+    for finding in decision.findings:
+        print(finding.title, finding.amount, finding.citations[0].quote)
+"""
+
+from .api import Rulebook, load_case, load_rulebook
+from .case import Case
+from .decision import Bearer, Decision, Finding, Outcome, SubjectRef
+from .errors import EngineError, EvaluationError, FactError, LocatedError, PolicyRulesError, RuleFileError, YamlError
+from .explain import Check, Status
+from .model import Amount, Citation, Deadline, Effect, Range, Rule
+
+__all__ = [
+    "Amount",
+    "Bearer",
+    "Case",
+    "Check",
+    "Citation",
+    "Deadline",
+    "Decision",
+    "Effect",
+    "EngineError",
+    "EvaluationError",
+    "FactError",
+    "Finding",
+    "LocatedError",
+    "Outcome",
+    "PolicyRulesError",
+    "Range",
+    "Rule",
+    "RuleFileError",
+    "Rulebook",
+    "Status",
+    "SubjectRef",
+    "YamlError",
+    "load_case",
+    "load_rulebook",
+]

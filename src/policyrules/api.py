@@ -1,0 +1,182 @@
+"""The public entry point: load a rulebook, evaluate cases (stages 4 and 5 together).
+
+`Rulebook.evaluate` asks durable_rules which rules fire and asks the explainer the same
+question three-valued; the two must agree, or the evaluation fails loudly rather than
+returning an answer nobody can explain.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from .case import Case, Entity, flat_fact, parse_case
+from .decision import Bearer, Decision, Finding, Outcome, SubjectRef
+from .engine import Engine
+from .errors import EngineError, EvaluationError
+from .explain import Check, Status, evaluate
+from .factschema import FactSchema
+from .loader import RulebookData, load
+from .model import Document, Party, Rule
+from .resources import bundled_rulebook
+from .yamlio import read_yaml, to_date
+
+_COMPLIANCE = {Status.APPLIES: "met", Status.DOES_NOT_APPLY: "unmet", Status.UNDETERMINED: "unknown"}
+
+
+def load_rulebook(path: str | Path | None = None) -> "Rulebook":
+    """The bundled rulebook, or the one in the folder `path` (holding documents.yaml)."""
+    return Rulebook(load(Path(path) if path is not None else bundled_rulebook()))
+
+
+def load_case(path: str | Path, rulebook: "Rulebook") -> Case:
+    """Read a case file (YAML or JSON) and check it against the rulebook's fact schema."""
+    located = read_yaml(Path(path))
+    return parse_case(located.data, rulebook.schema, located=located)
+
+
+class Rulebook:
+    """A validated, compiled rulebook. Safe to share between threads."""
+
+    def __init__(self, data: RulebookData) -> None:
+        self.data = data
+        self._engine = Engine(data.rules)
+        self._by_subject: dict[str, tuple[Rule, ...]] = {}
+        for rule in data.rules:
+            self._by_subject[rule.subject] = self._by_subject.get(rule.subject, ()) + (rule,)
+        self._producers: dict[tuple[str, str], tuple[Rule, ...]] = {}
+        for rule in data.rules:
+            if rule.derived:
+                key = (rule.subject, rule.effect.key)
+                self._producers[key] = self._producers.get(key, ()) + (rule,)
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        return self.data.rules
+
+    @property
+    def documents(self) -> tuple[Document, ...]:
+        return self.data.documents
+
+    @property
+    def schema(self) -> FactSchema:
+        return self.data.schema
+
+    @property
+    def digest(self) -> str:
+        return self.data.digest
+
+    def rule(self, rule_id: str) -> Rule:
+        for rule in self.data.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+    # ------------------------------------------------------------------ evaluation
+
+    def evaluate(self, case: Mapping[str, Any] | Case, as_of: str | _dt.date | None = None) -> Decision:
+        """Evaluate one case. as_of defaults to the case's own as_of, else today."""
+        return self.evaluate_many([case], as_of=as_of)[0]
+
+    def evaluate_many(self, cases: Iterable[Mapping[str, Any] | Case], as_of: str | _dt.date | None = None) -> list[Decision]:
+        """Evaluate several cases in one pass through the engine (each in its own session)."""
+        prepared = [self._prepare(case, as_of) for case in cases]
+        firings = self._engine.run([facts for _, _, facts, _ in prepared])
+        return [self._decide(*item, fired) for item, fired in zip(prepared, firings)]
+
+    def _prepare(self, case: Mapping[str, Any] | Case, as_of: str | _dt.date | None):  # type: ignore[no-untyped-def]
+        parsed = case if isinstance(case, Case) else parse_case(case, self.data.schema)
+        day = _as_of(as_of, parsed)
+        subjects: list[Entity] = []
+        facts: list[dict[str, Any]] = []
+        for entity in parsed.entities:
+            if entity.type in self._by_subject:
+                subjects.append(entity)
+                facts.append(flat_fact(parsed, entity, self.data.features.get(entity.type, ()), day))
+        return parsed, day, facts, subjects
+
+    def _decide(self, case: Case, day: _dt.date, facts: list[dict[str, Any]], subjects: list[Entity], fired: list[tuple[int, str]]) -> Decision:
+        findings: list[Finding] = []
+        outcomes: list[Outcome] = []
+        engine_says = {(self.data.rules[i].subject, eid, i) for i, eid in fired}
+        explainer_says: set[tuple[str, str, int]] = set()
+        for entity, fact in zip(subjects, facts):
+            memo: dict[int, tuple[Status, tuple[Check, ...]]] = {}
+            for rule in self._by_subject[entity.type]:
+                status, checks = self._outcome(rule, fact, memo)
+                ref = SubjectRef(entity.type, entity.id)
+                outcomes.append(Outcome(rule.id, ref, status, checks))
+                if status is Status.APPLIES:
+                    explainer_says.add((entity.type, entity.id, rule.index))
+                    findings.append(self._finding(rule, ref, fact, day))
+        if engine_says != explainer_says:
+            diff = sorted(engine_says ^ explainer_says)
+            raise EngineError(f"engine and explainer disagree on {diff[:3]}; please report this with the case")
+        order = {rule.id: rule.index for rule in self.data.rules}
+        findings.sort(key=lambda f: (order[f.rule_id], f.subject.type, f.subject.id))
+        outcomes.sort(key=lambda o: (order[o.rule_id], o.subject.type, o.subject.id))
+        return Decision(case=case.name, as_of=day, rulebook=self.data.digest, findings=tuple(findings), outcomes=tuple(outcomes))
+
+    def _outcome(self, rule: Rule, fact: Mapping[str, Any], memo: dict[int, tuple[Status, tuple[Check, ...]]]) -> tuple[Status, tuple[Check, ...]]:
+        if rule.index not in memo:
+
+            def derived(key: str) -> Status:
+                results = [self._outcome(p, fact, memo)[0] for p in self._producers.get((rule.subject, key), ())]
+                if Status.APPLIES in results:
+                    return Status.APPLIES
+                return Status.UNDETERMINED if Status.UNDETERMINED in results else Status.DOES_NOT_APPLY
+
+            memo[rule.index] = evaluate(rule.condition, fact, derived)
+        return memo[rule.index]
+
+    def _finding(self, rule: Rule, subject: SubjectRef, fact: Mapping[str, Any], day: _dt.date) -> Finding:
+        status, compliance = "applies", ()
+        if rule.thresholds:
+            compliance = tuple(check for t in rule.thresholds for check in evaluate(t, fact, _no_derived)[1])
+            results = {check.result for check in compliance}
+            worst = next(s for s in (Status.DOES_NOT_APPLY, Status.UNDETERMINED, Status.APPLIES) if s in results)
+            status = _COMPLIANCE[worst]
+        deadline = rule.deadline
+        next_due = deadline.next_due(day) if deadline else None
+        passed = None
+        if deadline is not None and deadline.recurring is None and deadline.date is not None:
+            passed = day > deadline.date
+        return Finding(
+            rule_id=rule.id,
+            modality=rule.modality,
+            title=rule.title,
+            subject=subject,
+            bearer=_bearer(rule.bearer, rule, subject),
+            beneficiary=_bearer(rule.beneficiary, rule, subject) if rule.beneficiary else None,
+            effect=rule.effect,
+            amount=rule.amount,
+            range=rule.range,
+            deadline=deadline,
+            next_due=next_due,
+            deadline_passed=passed,
+            status=status,
+            compliance=compliance,
+            responsible=rule.responsible,
+            citations=rule.citations,
+            note=rule.note,
+        )
+
+
+def _no_derived(key: str) -> Status:
+    raise AssertionError("thresholds never test derived facts")
+
+
+def _bearer(party: Party, rule: Rule, subject: SubjectRef) -> Bearer:
+    return Bearer(party.entity, party.label, subject.id if party.entity == rule.subject else None)
+
+
+def _as_of(value: str | _dt.date | None, case: Case) -> _dt.date:
+    if value is None:
+        return case.as_of or _dt.date.today()
+    day = to_date(value)
+    if day is None:
+        raise EvaluationError(f"as_of must be a date (YYYY-MM-DD), got {value!r}")
+    return day
+

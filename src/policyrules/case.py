@@ -1,0 +1,165 @@
+"""Cases: the facts one evaluation is about, checked against the fact schema.
+
+A case names entities by type (student, school, household, ...), each with an `id` and
+fields; links between them are ids. A null field, or one left out, is an unknown fact:
+rules that need it come out undetermined, never silently false. Everything is checked
+before any rule runs, so a typo in a field name is an error, not a quietly missed benefit.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from .conditions import AS_OF
+from .errors import FactError, suggest
+from .factschema import FactSchema, ValueProblem, check_value, encode
+from .jsonschemas import field_name
+from .loader import Feature
+from .yamlio import Located, to_date
+
+META_KEYS = ("case", "description", "as_of")
+MAX_ENTITIES = 10_000
+
+
+@attrs.frozen
+class Entity:
+    type: str
+    id: str
+    fields: Mapping[str, Any]  # canonical values; unknown fields are absent
+
+
+@attrs.frozen
+class Case:
+    """A validated case. `entities` is sorted by (type, id) so input order never matters."""
+
+    name: str | None
+    as_of: _dt.date | None
+    entities: tuple[Entity, ...]
+    _index: dict[tuple[str, str], Entity] = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_index", {(e.type, e.id): e for e in self.entities})
+
+    def get(self, type_: str, id_: str) -> Entity | None:
+        return self._index.get((type_, id_))
+
+    def of_type(self, type_: str) -> tuple[Entity, ...]:
+        return tuple(e for e in self.entities if e.type == type_)
+
+
+def _plain(value: Any) -> Any:
+    """attrs instances (the API accepts them) become dicts."""
+    if attrs.has(type(value)):
+        return attrs.asdict(value, recurse=False)
+    return value
+
+
+def parse_case(data: Any, schema: FactSchema, located: Located | None = None, file: str | None = None) -> Case:
+    """Check a case (dict, or dict of attrs objects) against the schema."""
+    file = located.file if located else file
+
+    def fail(path: tuple[Any, ...], message: str) -> FactError:
+        line = located.line(path) if located else None
+        return FactError(message, file=file, line=line, field=field_name(path) or None)
+
+    data = _plain(data)
+    if not isinstance(data, Mapping):
+        raise fail((), f"a case is a mapping of entity types to entities, got {type(data).__name__}")
+    name = data.get("case")
+    if name is not None and not isinstance(name, (str, int)):
+        raise fail(("case",), "case name must be text")
+    as_of = None
+    if data.get("as_of") is not None:
+        as_of = to_date(data["as_of"])
+        if as_of is None:
+            raise fail(("as_of",), f"expected a date (YYYY-MM-DD), got {data['as_of']!r}")
+
+    raw_entities: list[tuple[tuple[Any, ...], str, dict[str, Any]]] = []
+    for type_, records in data.items():
+        if type_ in META_KEYS:
+            continue
+        spec = schema.entity(type_) if isinstance(type_, str) else None
+        if spec is None:
+            allowed = list(schema.entity_names()) + list(META_KEYS)
+            raise fail((type_,), f"unknown entity type {type_!r}{suggest(str(type_), allowed)}")
+        records = _plain(records)
+        items = [(i, _plain(r)) for i, r in enumerate(records)] if isinstance(records, list) else [(None, records)]
+        for index, record in items:
+            path = (type_,) if index is None else (type_, index)
+            if not isinstance(record, Mapping):
+                raise fail(path, f"a {type_} is a mapping of fields, got {type(record).__name__}")
+            raw_entities.append((path, type_, dict(record)))
+    if len(raw_entities) > MAX_ENTITIES:
+        raise fail((), f"a case holds at most {MAX_ENTITIES} entities")
+
+    ids: dict[tuple[str, str], tuple[Any, ...]] = {}
+    for path, type_, record in raw_entities:
+        ident = record.get("id")
+        if not isinstance(ident, (str, int)) or isinstance(ident, bool) or str(ident) == "":
+            raise fail(path + ("id",), f"every {type_} needs an id (text)")
+        key = (type_, str(ident))
+        if key in ids:
+            raise fail(path + ("id",), f"duplicate {type_} id {ident!r}")
+        ids[key] = path
+
+    entities = []
+    for path, type_, record in raw_entities:
+        spec = schema.entity(type_)
+        assert spec is not None
+        values: dict[str, Any] = {}
+        for fname, value in record.items():
+            if fname == "id":
+                continue
+            fspec = spec.field(fname) if isinstance(fname, str) else None
+            if fspec is None:
+                raise fail(path + (fname,), f"{type_} has no field {fname!r}{suggest(str(fname), spec.field_names())}")
+            if value is None:
+                continue
+            try:
+                canonical = check_value(fspec, value)
+            except ValueProblem as exc:
+                raise fail(path + (fname,), str(exc)) from None
+            if fspec.type == "ref" and (fspec.entity, canonical) not in ids:
+                known = [i for (t, i) in ids if t == fspec.entity]
+                raise fail(path + (fname,), f"no {fspec.entity} with id {canonical!r} in this case{suggest(canonical, known)}")
+            values[fname] = canonical
+        entities.append(Entity(type=type_, id=str(record["id"]), fields=values))
+    entities.sort(key=lambda e: (e.type, e.id))
+    return Case(name=str(name) if name is not None else None, as_of=as_of, entities=tuple(entities))
+
+
+def resolve(case: Case, entity: Entity, feature: Feature) -> Any:
+    """The canonical value a feature names, or None when any step is unknown."""
+    current: Entity | None = entity
+    for step, target in zip(feature.steps, feature.targets):
+        assert current is not None
+        ref = current.fields.get(step)
+        if ref is None:
+            return None
+        current = case.get(target, ref)
+        if current is None:
+            return None
+    assert current is not None
+    return current.fields.get(feature.steps[-1])
+
+
+def flat_fact(case: Case, entity: Entity, features: tuple[Feature, ...], as_of: _dt.date) -> dict[str, Any]:
+    """The subject's flat fact: only the values rules test, encoded for the engine.
+
+    Unknown values are left out (both the engine and the explainer read absence as
+    unknown); `contains` features become true/false once the list itself is known.
+    """
+    fact: dict[str, Any] = {"_kind": entity.type, "_eid": entity.id, AS_OF: as_of.toordinal()}
+    for feature in features:
+        value = resolve(case, entity, feature)
+        if value is None:
+            continue
+        if feature.member is not None:
+            fact[feature.key] = feature.member in value
+        else:
+            fact[feature.key] = encode(value)
+    return fact

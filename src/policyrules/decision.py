@@ -1,0 +1,199 @@
+"""What an evaluation returns: findings with citations, and an outcome for every rule.
+
+These are the types other services import, so they are frozen, typed, and serialise to
+JSON with stable field names (and back, losslessly: to_dict/from_dict round-trip).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from .explain import Check, Status
+from .model import Amount, Citation, Deadline, Effect, Range
+
+
+@attrs.frozen
+class SubjectRef:
+    type: str
+    id: str
+
+
+@attrs.frozen
+class Bearer:
+    """Who holds the right or duty: the text's words, and the case entity when it is the subject."""
+
+    entity: str
+    label: str
+    id: str | None = None
+
+
+def _date(value: _dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _undate(value: str | None) -> _dt.date | None:
+    return _dt.date.fromisoformat(value) if value else None
+
+
+def _opt(value: Any, fn: Any) -> Any:
+    return None if value is None else fn(value)
+
+
+@attrs.frozen
+class Finding:
+    """A rule that applies to one entity of the case, with what it concludes and why."""
+
+    rule_id: str
+    modality: str
+    title: str
+    subject: SubjectRef
+    bearer: Bearer
+    beneficiary: Bearer | None
+    effect: Effect
+    amount: Amount | None
+    range: Range | None
+    deadline: Deadline | None
+    next_due: _dt.date | None
+    deadline_passed: bool | None
+    status: str  # "applies", or for rules with thresholds "met" / "unmet" / "unknown"
+    compliance: tuple[Check, ...]
+    responsible: tuple[str, ...]
+    citations: tuple[Citation, ...]
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        deadline = self.deadline
+        return {
+            "rule_id": self.rule_id,
+            "modality": self.modality,
+            "title": self.title,
+            "subject": {"type": self.subject.type, "id": self.subject.id},
+            "bearer": attrs.asdict(self.bearer),
+            "beneficiary": _opt(self.beneficiary, attrs.asdict),
+            "effect": attrs.asdict(self.effect),
+            "amount": _opt(self.amount, attrs.asdict),
+            "range": _opt(self.range, attrs.asdict),
+            "deadline": None
+            if deadline is None
+            else {
+                "text": deadline.text,
+                "date": _date(deadline.date),
+                "recurring": None if deadline.recurring is None else {"month": deadline.recurring[0], "day": deadline.recurring[1]},
+            },
+            "next_due": _date(self.next_due),
+            "deadline_passed": self.deadline_passed,
+            "status": self.status,
+            "compliance": [check.to_dict() for check in self.compliance],
+            "responsible": list(self.responsible),
+            "citations": [citation.to_dict() for citation in self.citations],
+            "note": self.note,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Finding":
+        deadline = data["deadline"]
+        return cls(
+            rule_id=data["rule_id"],
+            modality=data["modality"],
+            title=data["title"],
+            subject=SubjectRef(**data["subject"]),
+            bearer=Bearer(**data["bearer"]),
+            beneficiary=_opt(data["beneficiary"], lambda b: Bearer(**b)),
+            effect=Effect(**data["effect"]),
+            amount=_opt(data["amount"], lambda a: Amount(**a)),
+            range=_opt(data["range"], lambda r: Range(**r)),
+            deadline=None
+            if deadline is None
+            else Deadline(
+                text=deadline["text"],
+                date=_undate(deadline["date"]),
+                recurring=None if deadline["recurring"] is None else (deadline["recurring"]["month"], deadline["recurring"]["day"]),
+            ),
+            next_due=_undate(data["next_due"]),
+            deadline_passed=data["deadline_passed"],
+            status=data["status"],
+            compliance=tuple(Check.from_dict(c) for c in data["compliance"]),
+            responsible=tuple(data["responsible"]),
+            citations=tuple(Citation.from_dict(c) for c in data["citations"]),
+            note=data["note"],
+        )
+
+
+@attrs.frozen
+class Outcome:
+    """One rule for one entity: applies / does not apply / undetermined, and the deciding checks.
+
+    For `does_not_apply` the checks are every failed condition; for `undetermined`, every
+    condition whose fact is missing; for `applies`, every condition that held.
+    """
+
+    rule_id: str
+    subject: SubjectRef
+    status: Status
+    checks: tuple[Check, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule_id": self.rule_id,
+            "subject": {"type": self.subject.type, "id": self.subject.id},
+            "status": self.status.value,
+            "checks": [check.to_dict() for check in self.checks],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Outcome":
+        return cls(
+            rule_id=data["rule_id"],
+            subject=SubjectRef(**data["subject"]),
+            status=Status(data["status"]),
+            checks=tuple(Check.from_dict(c) for c in data["checks"]),
+        )
+
+
+@attrs.frozen
+class Decision:
+    """The result of evaluating one case against one rulebook on one date."""
+
+    case: str | None
+    as_of: _dt.date
+    rulebook: str  # digest of the rulebook the decision was made with
+    findings: tuple[Finding, ...]
+    outcomes: tuple[Outcome, ...]
+
+    def outcomes_with(self, status: Status) -> tuple[Outcome, ...]:
+        return tuple(o for o in self.outcomes if o.status is status)
+
+    @property
+    def undetermined(self) -> tuple[Outcome, ...]:
+        return self.outcomes_with(Status.UNDETERMINED)
+
+    def why_not(self, rule_id: str) -> tuple[Outcome, ...]:
+        """The outcomes of one rule for every entity it was tried on."""
+        return tuple(o for o in self.outcomes if o.rule_id == rule_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "case": self.case,
+            "as_of": self.as_of.isoformat(),
+            "rulebook": self.rulebook,
+            "findings": [f.to_dict() for f in self.findings],
+            "outcomes": [o.to_dict() for o in self.outcomes],
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Decision":
+        return cls(
+            case=data["case"],
+            as_of=_dt.date.fromisoformat(data["as_of"]),
+            rulebook=data["rulebook"],
+            findings=tuple(Finding.from_dict(f) for f in data["findings"]),
+            outcomes=tuple(Outcome.from_dict(o) for o in data["outcomes"]),
+        )
