@@ -1,0 +1,152 @@
+"""The command line: evaluate a case file and print findings with their citations.
+
+Bad input ends with one line on stderr naming file, line and field, and a non-zero exit
+code; a caseworker never sees a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.markup import escape
+
+from .api import Rulebook, load_case, load_rulebook
+from .decision import Decision, Finding
+from .errors import PolicyRulesError
+from .explain import Status
+from .factschema import display
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+MODALITY_ZH = {
+    "entitlement": "权利/待遇",
+    "obligation": "义务",
+    "prohibition": "禁止",
+    "permission": "允许",
+    "priority": "优先/倾斜",
+    "target": "目标",
+    "derived": "认定",
+}
+
+
+def _rules_option(func: F) -> F:
+    return click.option(
+        "--rules",
+        "rules_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Rulebook folder (holding documents.yaml). Default: the bundled rulebook.",
+    )(func)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="policyrules")
+def main() -> None:
+    """Evaluate cases against Chinese vocational-education policy rules.
+
+    Every finding names the document (文号), the clause and its verbatim quote.
+    """
+
+
+@main.command()
+@click.argument("case_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--as-of", "as_of", default=None, help="Evaluation date YYYY-MM-DD. Default: the case's as_of, else today.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--explain", is_flag=True, help="Also list every rule that does not apply, with the failed conditions.")
+@_rules_option
+def evaluate(case_file: Path, as_of: str | None, fmt: str, explain: bool, rules_dir: Path | None) -> None:
+    """Evaluate CASE_FILE (YAML or JSON) and print the findings grouped by bearer."""
+
+    def run() -> None:
+        book = load_rulebook(rules_dir)
+        decision = book.evaluate(load_case(case_file, book), as_of=as_of)
+        if fmt == "json":
+            click.echo(decision.to_json())
+        else:
+            _print_decision(decision, book, explain)
+
+    _guard(run)
+
+
+@main.command()
+@_rules_option
+def check(rules_dir: Path | None) -> None:
+    """Validate the rulebook (schemas, field paths, quotes against the source texts)."""
+
+    def run() -> None:
+        book = load_rulebook(rules_dir)
+        counts: dict[str, int] = {}
+        for rule in book.rules:
+            counts[rule.modality] = counts.get(rule.modality, 0) + 1
+        summary = ", ".join(f"{n} {m}" for m, n in sorted(counts.items()))
+        click.echo(f"rulebook OK: {len(book.documents)} documents, {len(book.rules)} rules ({summary}), "
+                   f"{len(book.data.not_actionable)} clauses classified not actionable")
+
+    _guard(run)
+
+
+def _guard(run: Callable[[], None]) -> None:
+    try:
+        run()
+    except PolicyRulesError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+
+
+def _print_decision(decision: Decision, book: Rulebook, explain: bool) -> None:
+    console = Console(highlight=False, soft_wrap=True)
+    title = decision.case or "case"
+    console.print(f"[bold]{escape(title)}[/bold]  as of {decision.as_of.isoformat()}  "
+                  f"({len(decision.findings)} findings, rulebook {decision.rulebook[:12]})")
+    groups: dict[tuple[str, str, str | None], list[Finding]] = {}
+    for finding in decision.findings:
+        key = (finding.bearer.entity, finding.bearer.label, finding.bearer.id)
+        groups.setdefault(key, []).append(finding)
+    for (entity, label, ident), findings in groups.items():
+        who = f"{label} [{entity}{' ' + ident if ident else ''}]"
+        console.print(f"\n[bold underline]{escape(who)}[/bold underline]")
+        for finding in findings:
+            _print_finding(console, finding)
+    undetermined = decision.undetermined
+    if undetermined:
+        console.print("\n[bold]Undetermined (a needed fact is missing)[/bold]")
+        for outcome in undetermined:
+            missing = ", ".join(check.condition for check in outcome.checks)
+            console.print(f"  ? {escape(outcome.rule_id)} for {outcome.subject.type} {escape(outcome.subject.id)}: {escape(missing)}")
+    if explain:
+        console.print("\n[bold]Does not apply[/bold]")
+        for outcome in decision.outcomes_with(Status.DOES_NOT_APPLY):
+            failed = "; ".join(f"{c.condition} (actual: {c.actual if c.actual is not None else 'missing'})" for c in outcome.checks)
+            console.print(f"  - {escape(outcome.rule_id)} for {outcome.subject.type} {escape(outcome.subject.id)}: {escape(failed)}")
+
+
+def _print_finding(console: Console, finding: Finding) -> None:
+    line = f"  • [{MODALITY_ZH.get(finding.modality, finding.modality)}] {finding.title}"
+    if finding.amount:
+        amount = finding.amount
+        line += f" — {'约' if amount.approximate else ''}{display(amount.value)} {amount.unit}"
+        if amount.period:
+            line += f" {amount.period}"
+    if finding.range:
+        line += f" — {display(finding.range.min)}–{display(finding.range.max)} {finding.range.unit}"
+    if finding.subject.type != finding.bearer.entity or finding.bearer.id is None:
+        line += f"  (for {finding.subject.type} {finding.subject.id})"
+    console.print(escape(line))
+    if finding.status != "applies":
+        detail = "; ".join(f"{c.condition} (actual: {c.actual if c.actual is not None else 'missing'})" for c in finding.compliance)
+        console.print(escape(f"      status: {finding.status} — {detail}"))
+    if finding.deadline:
+        due = finding.next_due.isoformat() if finding.next_due else "date unknown"
+        console.print(escape(f"      deadline: {finding.deadline.text} ({due})"))
+    for citation in finding.citations:
+        number = citation.number or citation.title
+        console.print(escape(f"      {number} {citation.clause}: “{citation.quote}”"))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
