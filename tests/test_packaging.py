@@ -1,0 +1,57 @@
+"""The wheel carries the rulebook: installed anywhere, `policyrules` finds its rules.
+
+Builds the real wheel (as `pip install .` does), installs it into an empty folder, and
+runs the CLI from an unrelated working directory with that folder first on the path.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_installed_wheel_finds_the_bundled_rulebook(tmp_path: Path) -> None:
+    wheels = tmp_path / "wheels"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(wheels), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = wheels.glob("policyrules-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "policyrules/rules/documents.yaml" in names
+    assert "policyrules/rules/schema/rule-file.schema.json" in names
+    assert "policyrules/rules/sources/anyang-2018-2.txt" in names
+    assert any(n.startswith("policyrules/rules/clauses/anyang-2018-2/") for n in names)
+
+    target = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--target", str(target), str(wheel)],
+        check=True,
+        capture_output=True,
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = dict(os.environ, PYTHONPATH=str(target))
+    probe = "import policyrules.resources as r, policyrules as p; print(r.bundled_rulebook()); print(len(p.load_rulebook().rules))"
+    result = subprocess.run([sys.executable, "-c", probe], cwd=elsewhere, env=env, capture_output=True, text=True, check=True)
+    location, count = result.stdout.split()
+    assert Path(location).is_relative_to(target), location
+    assert int(count) > 0
+
+    case = ROOT / "examples" / "neihuang-secondary-student.yaml"
+    cli = subprocess.run(
+        [sys.executable, "-c", "from policyrules.cli import main; main()", "evaluate", str(case)],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert cli.returncode == 0, cli.stderr
+    assert "安政办〔2018〕2号" in cli.stdout
+    assert "每生每年2000元标准发放国家助学金" in cli.stdout
