@@ -16,7 +16,7 @@ from .case import Case, Entity, flat_fact, parse_case
 from .decision import Bearer, Decision, Finding, Outcome, SubjectRef
 from .engine import Engine
 from .errors import EngineError, EvaluationError
-from .explain import Check, Status, evaluate
+from .explain import Check, Status, evaluate, truth
 from .factschema import FactSchema
 from .loader import RulebookData, load
 from .model import Document, Party, Rule
@@ -76,15 +76,21 @@ class Rulebook:
 
     # ------------------------------------------------------------------ evaluation
 
-    def evaluate(self, case: Mapping[str, Any] | Case, as_of: str | _dt.date | None = None) -> Decision:
-        """Evaluate one case. as_of defaults to the case's own as_of, else today."""
-        return self.evaluate_many([case], as_of=as_of)[0]
+    def evaluate(self, case: Mapping[str, Any] | Case, as_of: str | _dt.date | None = None, *, explain: bool = True) -> Decision:
+        """Evaluate one case. as_of defaults to the case's own as_of, else today.
 
-    def evaluate_many(self, cases: Iterable[Mapping[str, Any] | Case], as_of: str | _dt.date | None = None) -> list[Decision]:
+        With explain=False every outcome still has its status (applies / does not apply /
+        undetermined) but no checks: the fast path for bulk runs that only need answers.
+        """
+        return self.evaluate_many([case], as_of=as_of, explain=explain)[0]
+
+    def evaluate_many(
+        self, cases: Iterable[Mapping[str, Any] | Case], as_of: str | _dt.date | None = None, *, explain: bool = True
+    ) -> list[Decision]:
         """Evaluate several cases in one pass through the engine (each in its own session)."""
         prepared = [self._prepare(case, as_of) for case in cases]
         firings = self._engine.run([facts for _, _, facts, _ in prepared])
-        return [self._decide(*item, fired) for item, fired in zip(prepared, firings)]
+        return [self._decide(*item, fired, explain) for item, fired in zip(prepared, firings)]
 
     def _prepare(self, case: Mapping[str, Any] | Case, as_of: str | _dt.date | None):  # type: ignore[no-untyped-def]
         parsed = case if isinstance(case, Case) else parse_case(case, self.data.schema)
@@ -97,7 +103,7 @@ class Rulebook:
                 facts.append(flat_fact(parsed, entity, self.data.features.get(entity.type, ()), day))
         return parsed, day, facts, subjects
 
-    def _decide(self, case: Case, day: _dt.date, facts: list[dict[str, Any]], subjects: list[Entity], fired: list[tuple[int, str]]) -> Decision:
+    def _decide(self, case: Case, day: _dt.date, facts: list[dict[str, Any]], subjects: list[Entity], fired: list[tuple[int, str]], explain: bool) -> Decision:
         findings: list[Finding] = []
         outcomes: list[Outcome] = []
         engine_says = {(self.data.rules[i].subject, eid, i) for i, eid in fired}
@@ -105,7 +111,7 @@ class Rulebook:
         for entity, fact in zip(subjects, facts):
             memo: dict[int, tuple[Status, tuple[Check, ...]]] = {}
             for rule in self._by_subject[entity.type]:
-                status, checks = self._outcome(rule, fact, memo)
+                status, checks = self._outcome(rule, fact, memo, explain)
                 ref = SubjectRef(entity.type, entity.id)
                 outcomes.append(Outcome(rule.id, ref, status, checks))
                 if status is Status.APPLIES:
@@ -119,16 +125,21 @@ class Rulebook:
         outcomes.sort(key=lambda o: (order[o.rule_id], o.subject.type, o.subject.id))
         return Decision(case=case.name, as_of=day, rulebook=self.data.digest, findings=tuple(findings), outcomes=tuple(outcomes))
 
-    def _outcome(self, rule: Rule, fact: Mapping[str, Any], memo: dict[int, tuple[Status, tuple[Check, ...]]]) -> tuple[Status, tuple[Check, ...]]:
+    def _outcome(
+        self, rule: Rule, fact: Mapping[str, Any], memo: dict[int, tuple[Status, tuple[Check, ...]]], explain: bool
+    ) -> tuple[Status, tuple[Check, ...]]:
         if rule.index not in memo:
 
             def derived(key: str) -> Status:
-                results = [self._outcome(p, fact, memo)[0] for p in self._producers.get((rule.subject, key), ())]
+                results = [self._outcome(p, fact, memo, explain)[0] for p in self._producers.get((rule.subject, key), ())]
                 if Status.APPLIES in results:
                     return Status.APPLIES
                 return Status.UNDETERMINED if Status.UNDETERMINED in results else Status.DOES_NOT_APPLY
 
-            memo[rule.index] = evaluate(rule.condition, fact, derived)
+            if explain:
+                memo[rule.index] = evaluate(rule.condition, fact, derived)
+            else:
+                memo[rule.index] = (truth(rule.condition, fact, derived), ())
         return memo[rule.index]
 
     def _finding(self, rule: Rule, subject: SubjectRef, fact: Mapping[str, Any], day: _dt.date) -> Finding:
