@@ -52,6 +52,14 @@ def _engine_error(exc: BaseException) -> EngineError:
     return EngineError(f"{meaning} (durable_rules error code {code}: {exc})")
 
 
+SESSION_FACT = {"_kind": "_session"}
+SESSION_RULE = {"all": [{"f": {"_kind": "_session"}}]}
+
+
+def _session_opened(closure: Any) -> None:
+    return None
+
+
 def _forget(handle: Any) -> None:
     try:
         durable_rules_engine.delete_ruleset(handle)
@@ -73,13 +81,13 @@ class Engine:
         self.name = f"policyrules_{next(_names)}"
         self._host = _QuietHost()
         definition = {f"r{rule.index}": dict(compile_rule(rule), run=self._action(rule)) for rule in rules}
+        definition["session"] = dict(SESSION_RULE, run=_session_opened)
         try:
-            self._host.register_rulesets({self.name: definition} if definition else {})
+            self._host.register_rulesets({self.name: definition})
         except durable_rules_engine.error as exc:
             raise _engine_error(exc) from None
-        self._ruleset = self._host.get_ruleset(self.name) if definition else None
-        if self._ruleset is not None:
-            weakref.finalize(self, _forget, self._ruleset._handle)
+        self._ruleset = self._host.get_ruleset(self.name)
+        weakref.finalize(self, _forget, self._ruleset._handle)
 
     def _action(self, rule: Rule):  # type: ignore[no-untyped-def]
         index = rule.index
@@ -113,10 +121,12 @@ class Engine:
     def _run_one(self, facts: Sequence[dict[str, Any]]) -> list[Firing]:
         self._fired.clear()
         self._errors.clear()
-        if self._ruleset is None:
-            return []
         sid = f"c{next(self._sessions)}"
         try:
+            # durable_rules leaves a session's action context uninitialised until an action
+            # runs, and deleting such a session frees wild pointers (abort/segfault). So
+            # every session runs one action first.
+            self._host.assert_fact(self.name, dict(SESSION_FACT, sid=sid))
             for fact in facts:
                 try:
                     self._host.assert_fact(self.name, dict(fact, sid=sid))
@@ -130,9 +140,6 @@ class Engine:
                 raise EngineError(f"a rule action failed: {self._errors[0]!r}")
             return list(self._fired)
         finally:
-            try:
-                self._ruleset.delete_state(sid)
-            except durable_rules_engine.error:
-                pass  # no state was stored for this session
+            self._ruleset.delete_state(sid)
             self._fired.clear()
             self._errors.clear()
