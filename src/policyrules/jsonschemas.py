@@ -73,6 +73,10 @@ def validate(located: Located, schema_path: Path) -> None:
             break
         error = deeper
     path = list(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = error.schema.get("properties", {})
+        extra = [key for key in error.instance if key not in allowed]
+        path += extra[:1]  # point at the unknown key itself
     raise RuleFileError(
         _describe(error),
         file=located.file,

@@ -225,7 +225,8 @@ def _compare(ctx: _RuleContext, raw: dict[str, Any], where: tuple[Any, ...], kin
 
 def _condition(ctx: _RuleContext, raw: dict[str, Any], where: tuple[Any, ...], derived_ok: bool, derived: dict[str, set[str]]) -> c.Node:
     if "all" in raw:
-        return c.AllOf(tuple(_condition(ctx, item, where + ("all", i), derived_ok, derived) for i, item in enumerate(raw["all"])))
+        top = derived_ok and where == ("when",)  # only the top-level all may hold derived facts
+        return c.AllOf(tuple(_condition(ctx, item, where + ("all", i), top, derived) for i, item in enumerate(raw["all"])))
     if "any" in raw:
         return c.AnyOf(tuple(_condition(ctx, item, where + ("any", i), False, derived) for i, item in enumerate(raw["any"])))
     if "not" in raw:
@@ -277,7 +278,7 @@ def _window(ctx: _RuleContext, raw: dict[str, Any] | None, document: Document) -
         start_sure, start_out = start[1].toordinal(), start[0].toordinal() - 1
     end_sure = end_out = None
     if end is not None:
-        end_sure, end_out = end[0].toordinal() - (end[0] != end[1]), end[1].toordinal() + 1
+        end_sure, end_out = end[0].toordinal(), end[1].toordinal() + 1
     shown = f"from {start_text} until {end_text}"
     return c.Window(start_sure, start_out, end_sure, end_out, shown, ctx.origin("in_force", ("in_force",)))
 

@@ -23,6 +23,7 @@ MAX_DEPTH = 64
 MAX_NODES = 200_000
 
 PathKey = tuple[Any, ...]
+_PLAIN_COLLECTIONS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
 
 @attrs.frozen
@@ -60,6 +61,8 @@ class _Builder:
         if depth > MAX_DEPTH:
             raise self._fail(node, f"nesting deeper than {MAX_DEPTH} levels")
         self.lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_COLLECTIONS:
+            raise self._fail(node, f"tag {node.tag!r} is not allowed")
         if isinstance(node, yaml.MappingNode):
             out: dict[Any, Any] = {}
             for key_node, value_node in node.value:
@@ -83,12 +86,22 @@ class _Builder:
             return self._constructor.construct_object(node, deep=True)
         except yaml.YAMLError as exc:
             raise self._fail(node, f"cannot read value: {str(exc).splitlines()[0]}") from None
+        except (ValueError, OverflowError) as exc:  # e.g. an impossible date such as 2018-02-30
+            raise self._fail(node, f"cannot read value {node.value!r}: {exc}") from None
 
 
 class _NoAliasComposer(yaml.SafeLoader):
     """Refuses anchors and aliases: no input of ours needs them and they enable bombs."""
 
+    _pr_depth = 0
+
     def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+        if self._pr_depth >= MAX_DEPTH:
+            raise YamlError(
+                f"nesting deeper than {MAX_DEPTH} levels",
+                file=getattr(self, "_pr_file", None),
+                line=self.peek_event().start_mark.line + 1,
+            )
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise YamlError(
@@ -103,7 +116,11 @@ class _NoAliasComposer(yaml.SafeLoader):
                 file=getattr(self, "_pr_file", None),
                 line=event.start_mark.line + 1,
             )
-        return super().compose_node(parent, index)
+        self._pr_depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._pr_depth -= 1
 
 
 def parse_yaml(text: str, file: str) -> Located:
