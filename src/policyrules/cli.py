@@ -34,6 +34,10 @@ MODALITY_ZH = {
 }
 
 
+# Caseworkers read about people first; bodies and places follow (stable within a kind).
+PEOPLE_FIRST = ("student", "labourer", "household", "school", "enterprise", "government", "region")
+
+
 def _rules_option(func: F) -> F:
     return click.option(
         "--rules",
@@ -107,7 +111,8 @@ def _print_decision(decision: Decision, book: Rulebook, explain: bool) -> None:
     for finding in decision.findings:
         key = (finding.bearer.entity, finding.bearer.label, finding.bearer.id)
         groups.setdefault(key, []).append(finding)
-    for (entity, label, ident), findings in groups.items():
+    ordered = sorted(groups.items(), key=lambda item: PEOPLE_FIRST.index(item[0][0]) if item[0][0] in PEOPLE_FIRST else len(PEOPLE_FIRST))
+    for (entity, label, ident), findings in ordered:
         who = f"{label} [{entity}{' ' + ident if ident else ''}]"
         console.print(f"\n[bold underline]{escape(who)}[/bold underline]")
         for finding in findings:
