@@ -68,7 +68,8 @@ def compile_rule(rule: Rule) -> dict[str, Any]:
     """The durable_rules definition of one rule (the caller attaches its action as `run`)."""
     assert isinstance(rule.condition, c.AllOf)
     own = [item for item in rule.condition.items if not isinstance(item, c.Derived)]
-    needed = [item.key for item in rule.condition.items if isinstance(item, c.Derived)]
+    # A join needs distinct facts per alias, so each derived fact is joined once.
+    needed = list(dict.fromkeys(item.key for item in rule.condition.items if isinstance(item, c.Derived)))
     terms: list[dict[str, Any]] = [{"f": {"$and": [{"_kind": rule.subject}, *(expression(n) for n in own)]}}]
     for position, key in enumerate(needed):
         terms.append(

@@ -105,6 +105,8 @@ class Engine:
                         closure.assert_fact(derived_fact(key, subject, index))
                     except durable.MessageNotHandledException:
                         pass  # no rule chains on this derived fact
+                    except durable.MessageObservedException:
+                        pass  # already derived: the rule fired once per joined fact it needs
             except BaseException as exc:  # noqa: BLE001
                 errors.append(exc)
 

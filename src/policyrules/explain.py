@@ -134,22 +134,15 @@ def truth(node: c.Node, fact: Mapping[str, Any], derived: DerivedLookup) -> Stat
     """The status `evaluate` would give, without collecting checks: the fast path."""
     if isinstance(node, c.Compare):
         return _leaf_status(node, fact)
-    if isinstance(node, c.AllOf):
+    if isinstance(node, (c.AllOf, c.AnyOf)):
+        decisive = F if isinstance(node, c.AllOf) else T  # one false item decides an all
         unknown = False
         for item in node.items:
             status = truth(item, fact, derived)
-            if status is F:
-                return F
+            if status is decisive:
+                return decisive
             unknown = unknown or status is U
-        return U if unknown else T
-    if isinstance(node, c.AnyOf):
-        unknown = False
-        for item in node.items:
-            status = truth(item, fact, derived)
-            if status is T:
-                return T
-            unknown = unknown or status is U
-        return U if unknown else F
+        return U if unknown else _FLIP[decisive]
     if isinstance(node, c.Not):
         return _FLIP[truth(node.item, fact, derived)]
     if isinstance(node, c.Window):

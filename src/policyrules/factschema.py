@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -18,6 +18,8 @@ from .yamlio import to_date
 
 TYPES = ("bool", "int", "decimal", "date", "enum", "string", "list", "ref")
 ORDERED_TYPES = frozenset({"int", "decimal", "date"})
+MAX_EXACT = 2**53
+"""The engine compares numbers as doubles: larger magnitudes would compare inexactly."""
 
 
 @attrs.frozen
@@ -33,6 +35,13 @@ class FieldSpec:
         return tuple(key for key, _ in self.values)
 
 
+_Named = TypeVar("_Named", "FieldSpec", "EntitySpec")
+
+
+def _named(items: tuple[_Named, ...], name: str) -> _Named | None:
+    return next((item for item in items if item.name == name), None)
+
+
 @attrs.frozen
 class EntitySpec:
     name: str
@@ -40,10 +49,7 @@ class EntitySpec:
     fields: tuple[FieldSpec, ...]
 
     def field(self, name: str) -> FieldSpec | None:
-        for spec in self.fields:
-            if spec.name == name:
-                return spec
-        return None
+        return _named(self.fields, name)
 
     def field_names(self) -> tuple[str, ...]:
         return tuple(spec.name for spec in self.fields)
@@ -58,10 +64,7 @@ class FactSchema:
     entities: tuple[EntitySpec, ...]
 
     def entity(self, name: str) -> EntitySpec | None:
-        for spec in self.entities:
-            if spec.name == name:
-                return spec
-        return None
+        return _named(self.entities, name)
 
     def entity_names(self) -> tuple[str, ...]:
         return tuple(spec.name for spec in self.entities)
@@ -111,6 +114,8 @@ def check_value(spec: FieldSpec, value: Any) -> Any:
         raise ValueProblem(f"expected true or false, got {value!r}")
     if kind == "int":
         if isinstance(value, int) and not isinstance(value, bool):
+            if abs(value) > MAX_EXACT:
+                raise ValueProblem(f"{value} is out of range (at most ±{MAX_EXACT})")
             return value
         raise ValueProblem(f"expected a whole number, got {value!r}")
     if kind == "decimal":
@@ -119,6 +124,8 @@ def check_value(spec: FieldSpec, value: Any) -> Any:
         number = decimal.Decimal(str(value))
         if not number.is_finite():
             raise ValueProblem(f"expected a finite number, got {value!r}")
+        if abs(number) > MAX_EXACT:
+            raise ValueProblem(f"{value} is out of range (at most ±{MAX_EXACT})")
         return number
     if kind == "date":
         day = to_date(value)
