@@ -138,6 +138,8 @@ class Engine:
                     raise EngineError(f"the same fact was asserted twice: {fact.get('_kind')} {fact.get('_eid')!r}") from None
                 except durable_rules_engine.error as exc:
                     raise _engine_error(exc) from None
+                except MemoryError:  # durable_rules reports its own allocation failures so
+                    raise EngineError("the engine ran out of memory (durable_rules error code 101)") from None
             if self._errors:
                 raise EngineError(f"a rule action failed: {self._errors[0]!r}")
             return list(self._fired)

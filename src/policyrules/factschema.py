@@ -153,7 +153,7 @@ def check_value(spec: FieldSpec, value: Any) -> Any:
                     raise ValueProblem(
                         f"{item!r} is not one of: {', '.join(spec.value_keys())}{suggest(item, spec.value_keys())}"
                     )
-        return tuple(value)
+        return tuple(sorted(set(value)))  # a set of values: order and repeats carry no meaning
     if kind == "ref":
         if isinstance(value, str) and value:
             return value

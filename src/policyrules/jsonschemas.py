@@ -38,11 +38,6 @@ def field_name(path: Any) -> str:
 
 
 def _describe(error: ValidationError) -> str:
-    if error.validator == "additionalProperties":
-        allowed = list(error.schema.get("properties", {}))
-        extra = [key for key in error.instance if key not in allowed]
-        if extra:
-            return f"unknown field {extra[0]!r}{suggest(extra[0], allowed)}; allowed: {', '.join(allowed)}"
     if error.validator == "required":
         match = re.search(r"'([^']+)' is a required property", error.message)
         if match:
@@ -58,28 +53,44 @@ def _describe(error: ValidationError) -> str:
     return error.message
 
 
+def _unknown_key(error: ValidationError) -> tuple[str, list[str]] | None:
+    """(the key, every key allowed there) when an object fails only by holding an unknown key.
+
+    For a choice of shapes (a condition is a comparison, or all / any / not / derived) the
+    allowed keys are those of every alternative, so a typo like `alll` finds `all`.
+    """
+    if not isinstance(error.instance, dict):
+        return None
+    if error.validator == "additionalProperties":
+        schemas = [error.schema]
+    elif error.validator in ("oneOf", "anyOf") and error.context:
+        schemas = [e.schema for e in error.context if not e.relative_path and isinstance(e.schema, dict)]
+    else:
+        return None
+    allowed = list(dict.fromkeys(key for schema in schemas for key in schema.get("properties", {})))
+    extra = [key for key in error.instance if key not in allowed]
+    return (extra[0], allowed) if extra and allowed else None
+
+
 def validate(located: Located, schema_path: Path) -> None:
     """Raise RuleFileError at the most relevant schema violation, if any."""
     validator = _validator(str(schema_path))
     error = best_match(validator.iter_errors(located.data))
     if error is None:
         return
-    # Descend to the most specific error so its path (and so its line) is the deepest.
-    while error.validator in ("oneOf", "anyOf") and error.context:
+    # Descend to the most specific error so its path (and so its line) is the deepest,
+    # stopping where an object holds a key no alternative allows.
+    while _unknown_key(error) is None and error.validator in ("oneOf", "anyOf") and error.context:
         deeper = best_match(error.context)
         if deeper is None or deeper.validator == "const":
             break
-        if deeper.validator == "additionalProperties" and error.validator == "oneOf":
-            break
         error = deeper
     path = list(error.absolute_path)
-    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = error.schema.get("properties", {})
-        extra = [key for key in error.instance if key not in allowed]
-        path += extra[:1]  # point at the unknown key itself
-    raise RuleFileError(
-        _describe(error),
-        file=located.file,
-        line=located.line(tuple(path)),
-        field=field_name(path) or None,
-    )
+    unknown = _unknown_key(error)
+    if unknown is not None:
+        key, allowed = unknown
+        path.append(key)  # point at the unknown key itself
+        message = f"unknown field {key!r}{suggest(key, allowed)}; allowed: {', '.join(allowed)}"
+    else:
+        message = _describe(error)
+    raise RuleFileError(message, file=located.file, line=located.line(tuple(path)), field=field_name(path) or None)

@@ -279,6 +279,8 @@ def _window(ctx: _RuleContext, raw: dict[str, Any] | None, document: Document) -
     end_sure = end_out = None
     if end is not None:
         end_sure, end_out = end[0].toordinal(), end[1].toordinal() + 1
+    if start is not None and end is not None and end[1] < start[0]:
+        raise ctx.err(("in_force",), f"in force until {end_text}, which is before it starts ({start_text})")
     shown = f"from {start_text} until {end_text}"
     return c.Window(start_sure, start_out, end_sure, end_out, shown, ctx.origin("in_force", ("in_force",)))
 

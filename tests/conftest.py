@@ -1,0 +1,239 @@
+"""Shared fixtures: synthetic rulebooks built in tmp_path from the bundled registry.
+
+The bundled documents, fact schema, JSON Schemas and source texts are copied; the clause
+files are written by each test, so behaviour tests never depend on the bundled encoding.
+
+Every test function runs in a forked child process (see `pytest_pyfunc_call` below): the
+native rules engine can kill the interpreter (SIGSEGV / SIGABRT), and one such crash must
+fail one test, not end the whole run. Fixtures are set up in the parent, so a test cannot
+change a shared (module-scoped) fixture for the next one. Set POLICYRULES_TESTS_NO_FORK=1
+to run in-process (e.g. with --pdb).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import sys
+import textwrap
+import traceback
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import policyrules
+from policyrules.resources import bundled_rulebook
+
+BUNDLED = bundled_rulebook()
+
+# Real sentences of the source texts (quotes must be verbatim).
+ANYANG = "anyang-2018-2"
+ANYANG_QUOTE = "对中等职业学校全日制正式学籍建档立卡贫困家庭学生，按照每生每年2000元标准发放国家助学金"
+MOE = "moe-2019-4"
+MOE_QUOTE = "聚焦建档立卡贫困家庭学生及有培训需求的贫困劳动力"
+MOHRSS = "mohrss-2019-2"  # dated only "2019" in the registry
+MOHRSS_QUOTE = "各级人力资源社会保障部门要制定本地区技工院校服务脱贫攻坚工作方案"
+
+
+def make_rulebook(root: Path, facts_text: str | None = None) -> Path:
+    """A rulebook folder with the bundled registry, schema and sources and no clause files."""
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy(BUNDLED / "documents.yaml", root / "documents.yaml")
+    if facts_text is None:
+        shutil.copy(BUNDLED / "facts.yaml", root / "facts.yaml")
+    else:
+        (root / "facts.yaml").write_text(facts_text, encoding="utf-8")
+    shutil.copytree(BUNDLED / "schema", root / "schema")
+    shutil.copytree(BUNDLED / "sources", root / "sources")
+    (root / "clauses").mkdir()
+    return root
+
+
+def write_rule_file(root: Path, name: str, yaml_text: str) -> Path:
+    """Write clauses/<name> (name like 'anyang-2018-2/90-1.yaml'); returns the path."""
+    path = root / "clauses" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(yaml_text).lstrip("\n"), encoding="utf-8")
+    return path
+
+
+def flow(value: Any) -> str:
+    """A value as one line of YAML (JSON is YAML)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def rule_item(
+    rule_id: str,
+    *,
+    document: str = ANYANG,
+    subject: str = "student",
+    modality: str = "entitlement",
+    when: Any = None,
+    jurisdiction: Any = None,
+    effect_key: str | None = None,
+    in_force: Any = None,
+    extra: dict[str, Any] | None = None,
+) -> str:
+    """One rule as YAML lines (a list item, indented for a `rules:` list)."""
+    quote = {ANYANG: ANYANG_QUOTE, MOE: MOE_QUOTE, MOHRSS: MOHRSS_QUOTE}[document]
+    if jurisdiction is None:
+        jurisdiction = "none" if document != ANYANG else {"via": {"student": "school.region", "school": "region", "region": "self"}.get(subject, "region")}
+    key = effect_key or rule_id.rsplit("/", 1)[-1].replace("-", "_")
+    lines = [
+        f"  - id: {rule_id}",
+        f"    title: {flow('规则 ' + rule_id)}",
+        f"    modality: {modality}",
+        f"    subject: {subject}",
+        f"    bearer: {flow({'entity': subject, 'label': '对象'})}",
+        f"    jurisdiction: {flow(jurisdiction)}",
+    ]
+    if when is not None:
+        lines.append(f"    when: {flow(when)}")
+    named = {"key": key, "label": "结论 " + key}
+    lines.append(f"    {'derives' if modality == 'derived' else 'effect'}: {flow(named)}")
+    if in_force is not None:
+        lines.append(f"    in_force: {flow(in_force)}")
+    for name, value in (extra or {}).items():
+        lines.append(f"    {name}: {flow(value)}")
+    lines.append(f"    quotes: [{flow(quote)}]")
+    return "\n".join(lines) + "\n"
+
+
+def anchor_item(subject: str = "student") -> str:
+    """A national rule with no condition, in force since 1990: it applies to every `subject`.
+
+    Behaviour tests add it so that some rule matches in every engine session; a session in
+    which nothing matches once crashed the interpreter inside durable_rules, and is tested
+    on its own (test_engine.py::test_case_matching_no_rule_does_not_crash and neighbours).
+    """
+    return rule_item(f"syn/anchor-{subject}", document=MOE, subject=subject, in_force={"from": "1990"}, effect_key=f"anchor_{subject}")
+
+
+def rule_file(document: str, clause: str, *items: str) -> str:
+    return f"document: {document}\nclause: {flow(clause)}\nrules:\n" + "".join(items)
+
+
+def line_of(text: str, marker: str, occurrence: int = 1) -> int:
+    """1-based line number of the n-th line containing marker."""
+    seen = 0
+    for number, line in enumerate(textwrap.dedent(text).lstrip("\n").splitlines(), start=1):
+        if marker in line:
+            seen += 1
+            if seen == occurrence:
+                return number
+    raise AssertionError(f"{marker!r} not in text")
+
+
+GRANT_WHEN = {
+    "all": [
+        {"field": "school.level", "op": "==", "value": "secondary_vocational"},
+        {"field": "full_time", "op": "==", "value": True},
+        {"field": "formal_enrolment", "op": "==", "value": True},
+        {"field": "household.poverty_registered", "op": "==", "value": True},
+    ]
+}
+
+
+def anyang_case(**student: Any) -> dict[str, Any]:
+    """A 建档立卡 中职 student in 内黄县, 安阳市 (the README's example case).
+
+    Keyword arguments change the student's fields: None writes null (unknown), `...` leaves
+    the field out (also unknown).
+    """
+    fields = {"id": "s1", "school": "sch", "household": "h1", "full_time": True, "formal_enrolment": True}
+    fields.update(student)
+    fields = {k: v for k, v in fields.items() if v is not ...}
+    return {
+        "case": "name",
+        "region": [{"id": "nh", "province": "河南省", "city": "安阳市", "county": "内黄县"}],
+        "school": {"id": "sch", "region": "nh", "level": "secondary_vocational", "ownership": "public"},
+        "household": {"id": "h1", "region": "nh", "poverty_registered": True},
+        "student": fields,
+    }
+
+
+@pytest.fixture
+def rules_root(tmp_path: Path) -> Path:
+    """An empty synthetic rulebook (registry, facts, schemas, sources; no clauses)."""
+    return make_rulebook(tmp_path / "rules")
+
+
+@pytest.fixture
+def grant_root(rules_root: Path) -> Path:
+    """A synthetic rulebook: an Anyang grant rule, a national rule and the student anchor."""
+    write_rule_file(
+        rules_root,
+        f"{ANYANG}/06-1.yaml",
+        rule_file(ANYANG, "六、1", rule_item("syn/grant", when=GRANT_WHEN, extra={"amount": {"value": 2000, "unit": "CNY", "period": "per_student_per_year"}})),
+    )
+    write_rule_file(
+        rules_root,
+        f"{MOE}/03.yaml",
+        rule_file(MOE, "三", anchor_item(), rule_item("syn/national-poor", document=MOE, when={"field": "household.poverty_registered", "op": "==", "value": True})),
+    )
+    return rules_root
+
+
+@pytest.fixture
+def grant_book(grant_root: Path) -> policyrules.Rulebook:
+    return policyrules.load_rulebook(grant_root)
+
+
+# --------------------------------------------------------------------------- crash isolation
+
+
+def _short_traceback(limit: int = 120) -> str:
+    """The current exception's traceback, cut in the middle when huge (RecursionError)."""
+    lines = traceback.format_exc().splitlines()
+    if len(lines) > limit:
+        lines = lines[:20] + [f"... ({len(lines) - limit} lines cut) ..."] + lines[-(limit - 20):]
+    return "\n".join(lines)
+
+
+def _run_forked(pyfuncitem: pytest.Function) -> None:
+    testfunction = pyfuncitem.obj
+    funcargs = pyfuncitem.funcargs
+    testargs = {arg: funcargs[arg] for arg in pyfuncitem._fixtureinfo.argnames}
+    read_fd, write_fd = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # the child runs the test and reports through the pipe
+        os.close(read_fd)
+        code, report = 0, b""
+        try:
+            testfunction(**testargs)
+        except pytest.skip.Exception as exc:
+            code, report = 3, str(exc.msg).encode("utf-8", "replace")
+        except BaseException:  # noqa: BLE001 - every failure goes back to the parent
+            code, report = 1, _short_traceback().encode("utf-8", "replace")
+        try:
+            with os.fdopen(write_fd, "wb") as pipe:
+                pipe.write(report)
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
+    os.close(write_fd)
+    with os.fdopen(read_fd, "rb") as pipe:
+        report = pipe.read().decode("utf-8", "replace")
+    _, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status):
+        name = signal.Signals(os.WTERMSIG(status)).name
+        pytest.fail(f"the interpreter running this test was killed by {name} (a crash in native code)", pytrace=False)
+    code = os.WEXITSTATUS(status)
+    if code == 3:
+        pytest.skip(report)
+    if code != 0:
+        pytest.fail(report or f"the test process exited with status {code}", pytrace=False)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    if os.environ.get("POLICYRULES_TESTS_NO_FORK") or not hasattr(os, "fork"):
+        return None
+    _run_forked(pyfuncitem)
+    return True
