@@ -58,3 +58,29 @@ def test_cli_on_a_case_outside_the_city() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "0 findings" in result.stdout
+
+
+def test_many_subjects_in_one_session_lose_no_findings() -> None:
+    """durable_rules' own Host runs timer threads that, over a long session, lose findings
+    or crash (the timer race). One case with 1,500 students keeps one session busy for far
+    longer than the timers' 0.2 s period: every grant must still be found, exactly as when
+    each student is evaluated on their own."""
+    import policyrules
+
+    book = policyrules.load_rulebook()
+    base = {
+        "region": {"id": "nh", "province": "河南省", "city": "安阳市", "county": "内黄县"},
+        "school": {"id": "zz", "region": "nh", "level": "secondary_vocational", "ownership": "public"},
+        "household": [{"id": "poor", "region": "nh", "poverty_registered": True}, {"id": "other", "region": "nh", "poverty_registered": False}],
+    }
+    students = [
+        {"id": f"s{n:04d}", "school": "zz", "household": "poor" if n % 3 else "other", "full_time": n % 5 != 0, "formal_enrolment": True}
+        for n in range(1500)
+    ]
+    grant = "anyang-2018-2/06-1/national-grant"
+    together = book.evaluate(dict(base, student=students), as_of="2018-09-01")
+    got = sorted(f.subject.id for f in together.findings if f.rule_id == grant)
+    expected = sorted(s["id"] for s in students if s["household"] == "poor" and s["full_time"])
+    assert got == expected
+    alone = [book.evaluate(dict(base, student=[s]), as_of="2018-09-01", explain=False) for s in students[:300]]
+    assert sorted(f.subject.id for d in alone for f in d.findings if f.rule_id == grant) == [s for s in expected if s < "s0300"]
