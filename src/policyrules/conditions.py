@@ -47,11 +47,15 @@ class Compare:
     ftype: str
     shown: str  # the value as the rule author wrote it, for explanations
     origin: Origin
+    _text: str = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        # Explanations quote every condition of every rule for every case: format once.
+        text = f"{self.path} {self.op}" if self.op in PRESENCE_OPS else f"{self.path} {self.op} {self.shown}"
+        object.__setattr__(self, "_text", text)
 
     def text(self) -> str:
-        if self.op in PRESENCE_OPS:
-            return f"{self.path} {self.op}"
-        return f"{self.path} {self.op} {self.shown}"
+        return self._text
 
 
 @attrs.frozen

@@ -104,15 +104,20 @@ DerivedLookup = Callable[[str], Status]
 
 def evaluate(node: c.Node, fact: Mapping[str, Any], derived: DerivedLookup, negated: bool = False) -> tuple[Status, tuple[Check, ...]]:
     """(status, the checks that decided it). Unknown only where a needed fact is missing."""
-    if isinstance(node, c.AllOf) or isinstance(node, c.AnyOf):
-        results = [evaluate(item, fact, derived, negated) for item in node.items]
-        decisive = F if isinstance(node, c.AllOf) else T
-        for wanted in (decisive, U):
-            blamed = tuple(check for status, checks in results if status is wanted for check in checks)
-            if blamed:
-                return wanted, blamed
-        other = T if decisive is F else F
-        return other, tuple(check for _, checks in results for check in checks)
+    kind = type(node)
+    if kind is c.AllOf or kind is c.AnyOf:
+        decisive = F if kind is c.AllOf else T  # one false item decides an all, one true an any
+        deciding: list[Check] = []
+        unknown: list[Check] = []
+        others: list[Check] = []
+        for item in node.items:  # type: ignore[union-attr]
+            status, checks = evaluate(item, fact, derived, negated)
+            (deciding if status is decisive else unknown if status is U else others).extend(checks)
+        if deciding:
+            return decisive, tuple(deciding)
+        if unknown:
+            return U, tuple(unknown)
+        return _FLIP[decisive], tuple(others)
     if isinstance(node, c.Not):
         status, checks = evaluate(node.item, fact, derived, not negated)
         return _FLIP[status], checks
