@@ -78,19 +78,16 @@ def test_case(book: policyrules.Rulebook, entry: dict[str, Any]) -> None:
                 for c in finding.citations
             ), f"{item['rule']}: no citation like {wanted}; got {[(c.number, c.clause) for c in finding.citations]}"
 
-    for item in expect.get("does_not_apply", []):
-        outcomes = [o for o in decision.why_not(item["rule"]) if _subject_matches(item, o.subject)]
-        assert outcomes, f"{item['rule']} was not tried on {item.get('subject')}"
-        for outcome in outcomes:
-            assert outcome.status is policyrules.Status.DOES_NOT_APPLY, (outcome.status, outcome.checks)
-            _contains_all([c.condition for c in outcome.checks], item.get("failed", []), item["rule"])
-
-    for item in expect.get("undetermined", []):
-        outcomes = [o for o in decision.why_not(item["rule"]) if _subject_matches(item, o.subject)]
-        assert outcomes, f"{item['rule']} was not tried on {item.get('subject')}"
-        for outcome in outcomes:
-            assert outcome.status is policyrules.Status.UNDETERMINED, (outcome.status, outcome.checks)
-            _contains_all([c.condition for c in outcome.checks], item.get("missing", []), item["rule"])
+    for key, status, detail in (
+        ("does_not_apply", policyrules.Status.DOES_NOT_APPLY, "failed"),
+        ("undetermined", policyrules.Status.UNDETERMINED, "missing"),
+    ):
+        for item in expect.get(key, []):
+            outcomes = [o for o in decision.why_not(item["rule"]) if _subject_matches(item, o.subject)]
+            assert outcomes, f"{item['rule']} was not tried on {item.get('subject')}"
+            for outcome in outcomes:
+                assert outcome.status is status, (outcome.status, outcome.checks)
+                _contains_all([c.condition for c in outcome.checks], item.get(detail, []), item["rule"])
 
     if expect.get("only"):
         listed = {(i["rule"], i.get("subject")) for i in expect.get("applies", [])}

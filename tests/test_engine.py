@@ -324,6 +324,14 @@ def test_many_cases_one_by_one_and_in_one_batch_agree(rules_root: Path) -> None:
     assert any(f["rule_id"] == "syn/grant" for d in batch for f in d["findings"])
 
 
+def _run_threads(work: Any, count: int) -> None:
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+
 def test_threads_get_the_same_answers(rules_root: Path) -> None:
     book = _varied_book(rules_root)
     cases = _varied_cases(120, seed=7)
@@ -343,11 +351,7 @@ def test_threads_get_the_same_answers(rules_root: Path) -> None:
         except BaseException as exc:  # noqa: BLE001
             errors.append(exc)
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    _run_threads(work, 4)
     assert not errors, errors[:1]
     assert sorted(results) == [0, 1, 2, 3]
     for out in results.values():
@@ -367,11 +371,7 @@ def test_threads_with_different_rulebooks(tmp_path: Path) -> None:
         except BaseException as exc:  # noqa: BLE001
             errors.append(exc)
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    _run_threads(work, 4)
     assert not errors, errors[:1]
     for i in range(4):
         assert results[i] == expected[i::4]
