@@ -216,3 +216,17 @@ def test_check_reports_a_bad_rule_file(rules_root: Path) -> None:
 def test_check_on_a_folder_that_is_not_a_rulebook(tmp_path: Path) -> None:
     line = _one_error_line(_run("check", "--rules", str(tmp_path)))
     assert str(tmp_path) in line
+
+
+def test_fields_lists_the_fact_schema() -> None:
+    result = CliRunner().invoke(main, ["fields", "student"])
+    assert result.exit_code == 0, result.output
+    assert "full_time" in result.output and "全日制" in result.output
+    assert "ref → school" in result.output
+    assert "region" not in result.output.split("\n")[0]
+
+
+def test_fields_with_an_unknown_entity_suggests() -> None:
+    result = CliRunner().invoke(main, ["fields", "studnt"])
+    assert result.exit_code == 2
+    assert "did you mean 'student'" in result.output

@@ -17,7 +17,7 @@ from rich.markup import escape
 
 from .api import Rulebook, load_case, load_rulebook
 from .decision import Decision, Finding
-from .errors import PolicyRulesError
+from .errors import EvaluationError, PolicyRulesError, suggest
 from .explain import Status
 from .factschema import display
 
@@ -90,6 +90,32 @@ def check(rules_dir: Path | None) -> None:
         summary = ", ".join(f"{n} {m}" for m, n in sorted(counts.items()))
         click.echo(f"rulebook OK: {len(book.documents)} documents, {len(book.rules)} rules ({summary}), "
                    f"{len(book.data.not_actionable)} clauses classified not actionable")
+
+    _guard(run)
+
+
+@main.command()
+@click.argument("entity", required=False)
+@_rules_option
+def fields(entity: str | None, rules_dir: Path | None) -> None:
+    """List the fields a case may give (all entities, or one ENTITY), from the fact schema."""
+
+    def run() -> None:
+        schema = load_rulebook(rules_dir).schema
+        chosen = schema.entities
+        if entity is not None:
+            spec = schema.entity(entity)
+            if spec is None:
+                raise EvaluationError(f"unknown entity type {entity!r}{suggest(entity, schema.entity_names())}")
+            chosen = (spec,)
+        console = Console(highlight=False, soft_wrap=True)
+        for spec in chosen:
+            console.print(f"[bold]{spec.name}[/bold] {escape(spec.label)}")
+            for field in spec.fields:
+                kind = f"ref → {field.entity}" if field.type == "ref" else field.type
+                unit = f" [{field.unit}]" if field.unit else ""
+                values = f"  one of: {', '.join(field.value_keys())}" if field.values else ""
+                console.print(escape(f"  {field.name:<40} {kind}{unit}  {field.label}{values}"))
 
     _guard(run)
 

@@ -1,0 +1,71 @@
+"""The bundled examples say what README.md says they show."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import policyrules
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+@pytest.fixture(scope="module")
+def book() -> policyrules.Rulebook:
+    return policyrules.load_rulebook()
+
+
+def _decide(book: policyrules.Rulebook, name: str) -> policyrules.Decision:
+    return book.evaluate(policyrules.load_case(EXAMPLES / name, book))
+
+
+def _finding(decision: policyrules.Decision, rule_id: str) -> policyrules.Finding:
+    (finding,) = [f for f in decision.findings if f.rule_id == rule_id]
+    return finding
+
+
+def test_every_example_evaluates(book: policyrules.Rulebook) -> None:
+    names = sorted(p.name for p in EXAMPLES.glob("*.yaml"))
+    assert len(names) >= 5
+    for name in names:
+        decision = _decide(book, name)
+        assert decision.case and decision.as_of.year == 2018
+
+
+def test_neihuang_student_gets_both_grants(book: policyrules.Rulebook) -> None:
+    decision = _decide(book, "neihuang-secondary-student.yaml")
+    for rule_id in ("anyang-2018-2/06-1/national-grant", "anyang-2018-2/06-1/rain-dew-subsidy"):
+        finding = _finding(decision, rule_id)
+        assert finding.subject.id == "wang-xiaoming" and finding.bearer.id == "wang-xiaoming"
+        assert finding.amount == policyrules.Amount(2000, "CNY", "per_student_per_year", False)
+        assert {c.clause for c in finding.citations} == {"六、1", "附件 21"}
+    assert _finding(decision, "anyang-2018-2/06-1/registered-poor-vocational-student").modality == "derived"
+
+
+def test_zhengzhou_student_gets_nothing_from_the_anyang_document(book: policyrules.Rulebook) -> None:
+    decision = _decide(book, "zhengzhou-secondary-student.yaml")
+    assert decision.findings == ()
+    (grant,) = decision.why_not("anyang-2018-2/06-1/registered-poor-vocational-student")
+    assert any(c.condition == "school.region.city == 安阳市" and c.actual == "郑州市" for c in grant.checks)
+
+
+def test_higher_vocational_college_below_the_funding_floor(book: policyrules.Rulebook) -> None:
+    finding = _finding(_decide(book, "anyang-public-higher-vocational.yaml"), "anyang-2018-2/05-2/higher-vocational-funding")
+    assert finding.status == "unmet"
+    assert [(c.condition, c.actual) for c in finding.compliance] == [("annual_funding_per_student >= 12000", "11000")]
+
+
+def test_enterprise_below_the_training_fund_rate(book: policyrules.Rulebook) -> None:
+    finding = _finding(_decide(book, "anyang-enterprise.yaml"), "anyang-2018-2/08-3/enterprise-training-fund")
+    assert finding.status == "unmet"
+    assert finding.range == policyrules.Range(1.5, 2.5, "percent", "职工工资总额")
+
+
+def test_county_government_funding_duties(book: policyrules.Rulebook) -> None:
+    decision = _decide(book, "neihuang-county-government.yaml")
+    assert _finding(decision, "anyang-2018-2/08-3/surcharge-share").status == "unmet"
+    assert _finding(decision, "anyang-2018-2/08-3/rural-tech-funds-share").status == "met"
+    scheme = _finding(decision, "anyang-2018-2/08-3/county-per-student-funding")
+    assert scheme.status == "met"
+    assert scheme.deadline is not None and scheme.deadline.text == "2018年春季学期开始实施" and scheme.deadline.date is None
