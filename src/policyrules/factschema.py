@@ -157,6 +157,8 @@ def check_value(spec: FieldSpec, value: Any) -> Any:
     if kind == "ref":
         if isinstance(value, str) and value:
             return value
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)  # ids may be written as numbers, as in the entities themselves
         raise ValueProblem(f"expected the id of a {spec.entity}, got {value!r}")
     raise AssertionError(kind)
 
