@@ -23,6 +23,7 @@ from .model import Document, Party, Rule
 from .resources import bundled_rulebook
 from .yamlio import read_yaml, to_date
 
+_Prepared = tuple[Case, _dt.date, list[dict[str, Any]], list[Entity]]  # case, as_of, flat facts, their subjects
 _COMPLIANCE = {Status.APPLIES: "met", Status.DOES_NOT_APPLY: "unmet", Status.UNDETERMINED: "unknown"}
 
 
@@ -90,9 +91,9 @@ class Rulebook:
         """Evaluate several cases in one pass through the engine (each in its own session)."""
         prepared = [self._prepare(case, as_of) for case in cases]
         firings = self._engine.run([facts for _, _, facts, _ in prepared])
-        return [self._decide(*item, fired, explain) for item, fired in zip(prepared, firings)]
+        return [self._decide(*item, fired, explain) for item, fired in zip(prepared, firings, strict=True)]
 
-    def _prepare(self, case: Mapping[str, Any] | Case, as_of: str | _dt.date | None):  # type: ignore[no-untyped-def]
+    def _prepare(self, case: Mapping[str, Any] | Case, as_of: str | _dt.date | None) -> _Prepared:
         parsed = case if isinstance(case, Case) else parse_case(case, self.data.schema)
         day = _as_of(as_of, parsed)
         subjects: list[Entity] = []
@@ -108,7 +109,7 @@ class Rulebook:
         outcomes: list[Outcome] = []
         engine_says = {(self.data.rules[i].subject, eid, i) for i, eid in fired}
         explainer_says: set[tuple[str, str, int]] = set()
-        for entity, fact in zip(subjects, facts):
+        for entity, fact in zip(subjects, facts, strict=True):
             memo: dict[int, tuple[Status, tuple[Check, ...]]] = {}
             for rule in self._by_subject[entity.type]:
                 status, checks = self._outcome(rule, fact, memo, explain)
@@ -143,7 +144,8 @@ class Rulebook:
         return memo[rule.index]
 
     def _finding(self, rule: Rule, subject: SubjectRef, fact: Mapping[str, Any], day: _dt.date) -> Finding:
-        status, compliance = "applies", ()
+        status = "applies"
+        compliance: tuple[Check, ...] = ()
         if rule.thresholds:
             compliance = tuple(check for t in rule.thresholds for check in evaluate(t, fact, _no_derived)[1])
             results = {check.result for check in compliance}

@@ -135,7 +135,7 @@ def parse_case(data: Any, schema: FactSchema, located: Located | None = None, fi
 def resolve(case: Case, entity: Entity, feature: Feature) -> Any:
     """The canonical value a feature names, or None when any step is unknown."""
     current: Entity | None = entity
-    for step, target in zip(feature.steps, feature.targets):
+    for step, target in zip(feature.steps[:-1], feature.targets, strict=True):
         assert current is not None
         ref = current.fields.get(step)
         if ref is None:

@@ -8,15 +8,12 @@ checks they also agree in what they decide.
 
 from __future__ import annotations
 
-import datetime as _dt
 from typing import Any, Union
 
 import attrs
 
 ORDERING_OPS = frozenset({"<", "<=", ">", ">="})
-VALUE_OPS = frozenset({"==", "!=", "in", "contains"}) | ORDERING_OPS
 PRESENCE_OPS = frozenset({"exists", "missing"})
-OPS = VALUE_OPS | PRESENCE_OPS
 
 AS_OF = "_as_of"
 """Pseudo-path of the evaluation date in flat facts (never a field of the fact schema)."""
@@ -116,7 +113,3 @@ def leaves(node: Node) -> list[Leaf]:
     if isinstance(node, Not):
         return leaves(node.item)
     return [node]
-
-
-def to_ordinal(day: _dt.date) -> int:
-    return day.toordinal()

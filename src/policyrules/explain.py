@@ -104,13 +104,12 @@ DerivedLookup = Callable[[str], Status]
 
 def evaluate(node: c.Node, fact: Mapping[str, Any], derived: DerivedLookup, negated: bool = False) -> tuple[Status, tuple[Check, ...]]:
     """(status, the checks that decided it). Unknown only where a needed fact is missing."""
-    kind = type(node)
-    if kind is c.AllOf or kind is c.AnyOf:
-        decisive = F if kind is c.AllOf else T  # one false item decides an all, one true an any
+    if isinstance(node, (c.AllOf, c.AnyOf)):
+        decisive = F if isinstance(node, c.AllOf) else T  # one false item decides an all, one true an any
         deciding: list[Check] = []
         unknown: list[Check] = []
         others: list[Check] = []
-        for item in node.items:  # type: ignore[union-attr]
+        for item in node.items:
             status, checks = evaluate(item, fact, derived, negated)
             (deciding if status is decisive else unknown if status is U else others).extend(checks)
         if deciding:
@@ -125,8 +124,8 @@ def evaluate(node: c.Node, fact: Mapping[str, Any], derived: DerivedLookup, nega
     if isinstance(node, c.Window):
         as_of = fact[c.AS_OF]
         status = _window(node, as_of)
-        shown = _dt.date.fromordinal(as_of).isoformat()
-        return status, (Check("in_force", prefix + node.text(), shown, status, node.origin.file, node.origin.line),)
+        day = _dt.date.fromordinal(as_of).isoformat()
+        return status, (Check("in_force", prefix + node.text(), day, status, node.origin.file, node.origin.line),)
     if isinstance(node, c.Derived):
         status = derived(node.key)
         return status, (Check("derived", prefix + node.text(), None, status, node.origin.file, node.origin.line),)

@@ -16,7 +16,6 @@ import attrs
 from .errors import suggest
 from .yamlio import to_date
 
-TYPES = ("bool", "int", "decimal", "date", "enum", "string", "list", "ref")
 ORDERED_TYPES = frozenset({"int", "decimal", "date"})
 MAX_EXACT = 2**53
 """The engine compares numbers as doubles: larger magnitudes would compare inexactly."""

@@ -14,9 +14,6 @@ import attrs
 
 from .conditions import Compare, Node, Window
 
-MODALITIES = ("entitlement", "obligation", "prohibition", "permission", "priority", "target", "derived")
-
-
 @attrs.frozen
 class Document:
     key: str
