@@ -1,30 +1,36 @@
 """The durable_rules engine, owned and tamed (stage 4 of 5, the matching half).
 
-durable_rules' Host starts two timer threads that call the native engine every 0.2 s,
-unsynchronised with ours; under load that loses findings and can crash the process. This
-host starts none, and every call into the native engine goes through one lock. Each
-evaluation runs in a session of its own, deleted afterwards even on error, and each
-Engine registers its ruleset under a unique name, so any number of rulebooks (e.g. two
-versions of the rules) live side by side in one process.
+policyrules drives durable_rules' native engine (`durable_rules_engine`) directly rather
+than through its Python `Host`: that Host starts two timer threads that call the native
+engine every 0.2 s, unsynchronised with the caller (lost findings, segfaults under load),
+and its per-action machinery (closures, state re-encoding) costs more than the matching.
+Here every call into the native engine goes through one lock and no thread is started.
+
+Each case runs in a session of its own, deleted afterwards even on error. Each Engine owns
+its native ruleset (freed when the Engine is collected), so any number of rulebooks (e.g.
+two versions of the rules) live side by side in one process.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import threading
 import weakref
 from collections.abc import Sequence
 from typing import Any
 
-import durable_rules_engine
-from durable import engine as durable
+import durable_rules_engine as native
 
 from .compiler import compile_rule, derived_fact
 from .errors import EngineError
 from .model import Rule
 
 _names = itertools.count()
+
+# Result codes of the native assert calls that are answers, not failures.
+OK, NOT_HANDLED, OBSERVED, DEFERRED = 0, 1, 2, 3
 
 ENGINE_CODES = {
     101: "the engine ran out of memory",
@@ -37,32 +43,25 @@ ENGINE_CODES = {
     314: "a value is too large for the engine",
 }
 
-
-class _QuietHost(durable.Host):
-    """A Host without the background dispatch timers (we never use durable timers)."""
-
-    def _run(self) -> None:
-        return None
+# durable_rules initialises a session's action context only when an action starts, and
+# deleting a session in which no action ever ran frees wild pointers (the process aborts).
+# So every session begins with a marker fact whose rule fires once.
+SESSION_KIND = "_session"
+SESSION_RULE = {"all": [{"f": {"_kind": SESSION_KIND}}]}
 
 
 def _engine_error(exc: BaseException) -> EngineError:
+    if isinstance(exc, MemoryError):
+        return EngineError("the engine ran out of memory (durable_rules error code 101)")
     match = re.search(r"error code: (\d+)", str(exc))
     code = int(match.group(1)) if match else None
     meaning = ENGINE_CODES.get(code or -1, "unexpected engine error")
     return EngineError(f"{meaning} (durable_rules error code {code}: {exc})")
 
 
-SESSION_FACT = {"_kind": "_session"}
-SESSION_RULE = {"all": [{"f": {"_kind": "_session"}}]}
-
-
-def _session_opened(closure: Any) -> None:
-    return None
-
-
-def _forget(handle: Any) -> None:
+def _forget(handle: int) -> None:
     try:
-        durable_rules_engine.delete_ruleset(handle)
+        native.delete_ruleset(handle)
     except Exception:  # noqa: BLE001 - interpreter shutdown; nothing left to free
         pass
 
@@ -71,79 +70,80 @@ Firing = tuple[int, str]  # (rule index, subject id)
 
 
 class Engine:
-    """One compiled rulebook inside durable_rules."""
+    """One compiled rulebook inside durable_rules' native engine."""
 
     def __init__(self, rules: Sequence[Rule]) -> None:
         self._lock = threading.Lock()
-        self._fired: list[Firing] = []
-        self._errors: list[BaseException] = []
         self._sessions = itertools.count()
         self.name = f"policyrules_{next(_names)}"
-        self._host = _QuietHost()
-        definition = {f"r{rule.index}": dict(compile_rule(rule), run=self._action(rule)) for rule in rules}
-        definition["session"] = dict(SESSION_RULE, run=_session_opened)
+        definition: dict[str, Any] = {f"r{rule.index}": compile_rule(rule) for rule in rules}
+        definition["session"] = SESSION_RULE
+        # What an action does, by rule name: (rule index, derived key or None).
+        self._actions: dict[str, tuple[int, str | None] | None] = {
+            f"r{rule.index}": (rule.index, rule.effect.key if rule.derived else None) for rule in rules
+        }
+        self._actions["session"] = None
         try:
-            self._host.register_rulesets({self.name: definition})
-        except durable_rules_engine.error as exc:
+            self._handle = native.create_ruleset(self.name, json.dumps(definition, ensure_ascii=False))
+        except (native.error, MemoryError) as exc:
             raise _engine_error(exc) from None
-        self._ruleset = self._host.get_ruleset(self.name)
-        weakref.finalize(self, _forget, self._ruleset._handle)
-
-    def _action(self, rule: Rule):  # type: ignore[no-untyped-def]
-        index = rule.index
-        key = rule.effect.key if rule.derived else None
-        fired = self._fired
-        errors = self._errors
-
-        def action(closure: Any) -> None:
-            # Runs inside durable_rules, which swallows exceptions: record them instead.
-            try:
-                subject = closure.f["_eid"]
-                fired.append((index, subject))
-                if key is not None:
-                    try:
-                        closure.assert_fact(derived_fact(key, subject, index))
-                    except durable.MessageNotHandledException:
-                        pass  # no rule chains on this derived fact
-                    except durable.MessageObservedException:
-                        pass  # already derived: the rule fired once per joined fact it needs
-            except BaseException as exc:  # noqa: BLE001
-                errors.append(exc)
-
-        return action
+        weakref.finalize(self, _forget, self._handle)
 
     def run(self, cases: Sequence[Sequence[dict[str, Any]]]) -> list[list[Firing]]:
         """Assert each case's flat facts in a fresh session; the firings of each case."""
-        out: list[list[Firing]] = []
         with self._lock:
-            for facts in cases:
-                out.append(self._run_one(facts))
-        return out
+            return [self._run_one(facts) for facts in cases]
+
+    def _assert(self, fact: dict[str, Any]) -> int:
+        """Assert one fact and run every action it triggers; its result code."""
+        try:
+            code, state = native.assert_fact(self._handle, json.dumps(fact, ensure_ascii=False))
+        except (native.error, MemoryError) as exc:
+            raise _engine_error(exc) from None
+        if code == OBSERVED:
+            raise EngineError(f"the same fact was asserted twice: {fact.get('_kind')} {fact.get('_eid')!r}")
+        if code == OK:
+            self._dispatch(state, fact["sid"])
+        return code
+
+    def _dispatch(self, state: int, sid: str) -> None:
+        try:
+            started = native.start_action_for_state(self._handle, state)
+            pending = started[1] if started else None
+            while pending:
+                for name, match in json.loads(pending).items():
+                    self._act(name, match, sid)
+                pending = native.complete_and_start_action(self._handle, state)
+        except (native.error, MemoryError) as exc:
+            raise _engine_error(exc) from None
+
+    def _act(self, name: str, match: dict[str, Any], sid: str) -> None:
+        action = self._actions[name]
+        if action is None:  # the session marker
+            return
+        index, derived = action
+        subject = match["f"]["_eid"]
+        self._fired.append((index, subject))
+        if derived is not None:
+            fact = dict(derived_fact(derived, subject, index), sid=sid)
+            # The result code is not needed: NOT_HANDLED means no rule chains on the fact,
+            # OBSERVED that it was already derived (the rule fired once per joined fact it
+            # needs). Actions it triggers are picked up by the dispatch loop.
+            try:
+                native.assert_fact(self._handle, json.dumps(fact, ensure_ascii=False))
+            except (native.error, MemoryError) as exc:
+                raise _engine_error(exc) from None
 
     def _run_one(self, facts: Sequence[dict[str, Any]]) -> list[Firing]:
-        self._fired.clear()
-        self._errors.clear()
+        self._fired: list[Firing] = []
         sid = f"c{next(self._sessions)}"
+        marked = False
         try:
-            # durable_rules leaves a session's action context uninitialised until an action
-            # runs, and deleting such a session frees wild pointers (abort/segfault). So
-            # every session runs one action first.
-            self._host.assert_fact(self.name, dict(SESSION_FACT, sid=sid))
+            self._assert({"_kind": SESSION_KIND, "sid": sid})
+            marked = True
             for fact in facts:
-                try:
-                    self._host.assert_fact(self.name, dict(fact, sid=sid))
-                except durable.MessageNotHandledException:
-                    continue  # no rule tests this subject
-                except durable.MessageObservedException:
-                    raise EngineError(f"the same fact was asserted twice: {fact.get('_kind')} {fact.get('_eid')!r}") from None
-                except durable_rules_engine.error as exc:
-                    raise _engine_error(exc) from None
-                except MemoryError:  # durable_rules reports its own allocation failures so
-                    raise EngineError("the engine ran out of memory (durable_rules error code 101)") from None
-            if self._errors:
-                raise EngineError(f"a rule action failed: {self._errors[0]!r}")
-            return list(self._fired)
+                self._assert(dict(fact, sid=sid))
+            return self._fired
         finally:
-            self._ruleset.delete_state(sid)
-            self._fired.clear()
-            self._errors.clear()
+            if marked:
+                native.delete_state(self._handle, sid)
