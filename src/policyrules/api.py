@@ -16,7 +16,7 @@ from .case import Case, Entity, flat_fact, parse_case
 from .decision import Bearer, Decision, Finding, Outcome, SubjectRef
 from .engine import Engine
 from .errors import EngineError, EvaluationError
-from .explain import Check, Status, evaluate, truth
+from .explain import Check, Status, compile_truth, evaluate
 from .factschema import FactSchema
 from .loader import RulebookData, load
 from .model import Document, Party, Rule
@@ -47,6 +47,7 @@ class Rulebook:
         self._by_subject: dict[str, tuple[Rule, ...]] = {}
         for rule in data.rules:
             self._by_subject[rule.subject] = self._by_subject.get(rule.subject, ()) + (rule,)
+        self._truth = {rule.index: compile_truth(rule.condition) for rule in data.rules}
         self._producers: dict[tuple[str, str], tuple[Rule, ...]] = {}
         for rule in data.rules:
             if rule.derived:
@@ -140,7 +141,7 @@ class Rulebook:
             if explain:
                 memo[rule.index] = evaluate(rule.condition, fact, derived)
             else:
-                memo[rule.index] = (truth(rule.condition, fact, derived), ())
+                memo[rule.index] = (self._truth[rule.index](fact, derived), ())
         return memo[rule.index]
 
     def _finding(self, rule: Rule, subject: SubjectRef, fact: Mapping[str, Any], day: _dt.date) -> Finding:
