@@ -69,3 +69,17 @@ def test_county_government_funding_duties(book: policyrules.Rulebook) -> None:
     scheme = _finding(decision, "anyang-2018-2/08-3/county-per-student-funding")
     assert scheme.status == "met"
     assert scheme.deadline is not None and scheme.deadline.text == "2018年春季学期开始实施" and scheme.deadline.date is None
+
+
+def test_readme_python_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    import re
+
+    readme = (EXAMPLES.parent / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"## Python API\n\n```python\n(.*?)```", readme, re.S)
+    assert block is not None
+    namespace: dict[str, object] = {}
+    exec(compile(block.group(1), "README.md", "exec"), namespace)  # noqa: S102 - our own README
+    decision = namespace["decision"]
+    assert isinstance(decision, policyrules.Decision)
+    assert "anyang-2018-2/06-1/national-grant" in [f.rule_id for f in decision.findings]
+    assert "安政办〔2018〕2号" in capsys.readouterr().out

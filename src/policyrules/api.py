@@ -54,6 +54,9 @@ class Rulebook:
                 key = (rule.subject, rule.effect.key)
                 self._producers[key] = self._producers.get(key, ()) + (rule,)
 
+    def __repr__(self) -> str:
+        return f"<Rulebook {len(self.rules)} rules from {len(self.documents)} documents, digest {self.digest[:12]}>"
+
     @property
     def rules(self) -> tuple[Rule, ...]:
         return self.data.rules
