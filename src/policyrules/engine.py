@@ -75,6 +75,7 @@ class Engine:
     def __init__(self, rules: Sequence[Rule]) -> None:
         self._lock = threading.Lock()
         self._sessions = itertools.count()
+        self._fired: list[Firing] = []  # the current session's firings (under the lock)
         self.name = f"policyrules_{next(_names)}"
         definition: dict[str, Any] = {f"r{rule.index}": compile_rule(rule) for rule in rules}
         definition["session"] = SESSION_RULE
@@ -135,7 +136,7 @@ class Engine:
                 raise _engine_error(exc) from None
 
     def _run_one(self, facts: Sequence[dict[str, Any]]) -> list[Firing]:
-        self._fired: list[Firing] = []
+        self._fired = []
         sid = f"c{next(self._sessions)}"
         marked = False
         try:
