@@ -16,7 +16,7 @@ from .case import Case, Entity, flat_fact, parse_case
 from .decision import Bearer, Decision, Finding, Outcome, SubjectRef
 from .engine import Engine
 from .errors import EngineError, EvaluationError
-from .explain import Check, Status, compile_truth, evaluate
+from .explain import Check, Status, compile_explain, compile_truth
 from .factschema import FactSchema
 from .loader import RulebookData, load
 from .model import Document, Party, Rule
@@ -48,6 +48,8 @@ class Rulebook:
         for rule in data.rules:
             self._by_subject[rule.subject] = self._by_subject.get(rule.subject, ()) + (rule,)
         self._truth = {rule.index: compile_truth(rule.condition) for rule in data.rules}
+        self._explain = {rule.index: compile_explain(rule.condition) for rule in data.rules}
+        self._thresholds = {rule.index: tuple(compile_explain(t) for t in rule.thresholds) for rule in data.rules}
         self._producers: dict[tuple[str, str], tuple[Rule, ...]] = {}
         for rule in data.rules:
             if rule.derived:
@@ -142,7 +144,7 @@ class Rulebook:
                 return Status.UNDETERMINED if Status.UNDETERMINED in results else Status.DOES_NOT_APPLY
 
             if explain:
-                memo[rule.index] = evaluate(rule.condition, fact, derived)
+                memo[rule.index] = self._explain[rule.index](fact, derived)
             else:
                 memo[rule.index] = (self._truth[rule.index](fact, derived), ())
         return memo[rule.index]
@@ -151,7 +153,7 @@ class Rulebook:
         status = "applies"
         compliance: tuple[Check, ...] = ()
         if rule.thresholds:
-            compliance = tuple(check for t in rule.thresholds for check in evaluate(t, fact, _no_derived)[1])
+            compliance = tuple(check for t in self._thresholds[rule.index] for check in t(fact, _no_derived)[1])
             results = {check.result for check in compliance}
             worst = next(s for s in (Status.DOES_NOT_APPLY, Status.UNDETERMINED, Status.APPLIES) if s in results)
             status = _COMPLIANCE[worst]

@@ -68,21 +68,6 @@ _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
-def _leaf_status(node: c.Compare, fact: Mapping[str, Any]) -> Status:
-    if node.op == "exists":
-        return T if node.key in fact else F
-    if node.op == "missing":
-        return F if node.key in fact else T
-    if node.key not in fact:
-        return U
-    return T if _COMPARE[node.op](fact[node.key], node.value) else F
-
-
-def _leaf(node: c.Compare, fact: Mapping[str, Any]) -> tuple[Status, str | None]:
-    shown = _show(node, fact[node.key]) if node.key in fact else None
-    return _leaf_status(node, fact), shown
-
-
 def _show(node: c.Compare, actual: Any) -> str:
     if node.ftype == "date" and isinstance(actual, int):
         return _dt.date.fromordinal(actual).isoformat()
@@ -102,36 +87,76 @@ def _window(node: c.Window, as_of: int) -> Status:
 DerivedLookup = Callable[[str], Status]
 
 
-def evaluate(node: c.Node, fact: Mapping[str, Any], derived: DerivedLookup, negated: bool = False) -> tuple[Status, tuple[Check, ...]]:
+Explain = Callable[[Mapping[str, Any], DerivedLookup], tuple[Status, tuple[Check, ...]]]
+
+
+def evaluate(node: c.Node, fact: Mapping[str, Any], derived: DerivedLookup) -> tuple[Status, tuple[Check, ...]]:
     """(status, the checks that decided it). Unknown only where a needed fact is missing."""
+    return compile_explain(node)(fact, derived)
+
+
+def compile_explain(node: c.Node, negated: bool = False) -> Explain:
+    """A function giving (status, the checks that decided it) for a flat fact.
+
+    For a false `all` the checks are every failed item, for a true `any` every item that
+    held, for an unknown result every item whose fact is missing. Under `not`, a check's
+    result is reported as seen from outside the negation ("not x == 1": does not apply).
+    Texts and locations are fixed here, once per rule, not per case.
+    """
     if isinstance(node, (c.AllOf, c.AnyOf)):
+        items = tuple(compile_explain(item, negated) for item in node.items)
         decisive = F if isinstance(node, c.AllOf) else T  # one false item decides an all, one true an any
-        deciding: list[Check] = []
-        unknown: list[Check] = []
-        others: list[Check] = []
-        for item in node.items:
-            status, checks = evaluate(item, fact, derived, negated)
-            (deciding if status is decisive else unknown if status is U else others).extend(checks)
-        if deciding:
-            return decisive, tuple(deciding)
-        if unknown:
-            return U, tuple(unknown)
-        return _FLIP[decisive], tuple(others)
+        otherwise = _FLIP[decisive]
+
+        def group(fact: Mapping[str, Any], derived: DerivedLookup) -> tuple[Status, tuple[Check, ...]]:
+            deciding: list[Check] = []
+            unknown: list[Check] = []
+            others: list[Check] = []
+            for item in items:
+                status, checks = item(fact, derived)
+                (deciding if status is decisive else unknown if status is U else others).extend(checks)
+            if deciding:
+                return decisive, tuple(deciding)
+            if unknown:
+                return U, tuple(unknown)
+            return otherwise, tuple(others)
+
+        return group
     if isinstance(node, c.Not):
-        status, checks = evaluate(node.item, fact, derived, not negated)
-        return _FLIP[status], checks
-    prefix = "not " if negated else ""
+        inner = compile_explain(node.item, not negated)
+
+        def negation(fact: Mapping[str, Any], derived: DerivedLookup) -> tuple[Status, tuple[Check, ...]]:
+            status, checks = inner(fact, derived)
+            return _FLIP[status], checks
+
+        return negation
+    text = ("not " if negated else "") + node.text()
+    file, line = node.origin.file, node.origin.line
     if isinstance(node, c.Window):
-        as_of = fact[c.AS_OF]
-        status = _window(node, as_of)
-        day = _dt.date.fromordinal(as_of).isoformat()
-        return status, (Check("in_force", prefix + node.text(), day, status, node.origin.file, node.origin.line),)
+        window = node
+
+        def in_force(fact: Mapping[str, Any], derived: DerivedLookup) -> tuple[Status, tuple[Check, ...]]:
+            as_of = fact[c.AS_OF]
+            status = _window(window, as_of)
+            return status, (Check("in_force", text, _dt.date.fromordinal(as_of).isoformat(), status, file, line),)
+
+        return in_force
     if isinstance(node, c.Derived):
-        status = derived(node.key)
-        return status, (Check("derived", prefix + node.text(), None, status, node.origin.file, node.origin.line),)
-    status, shown = _leaf(node, fact)
-    outward = _FLIP[status] if negated else status
-    return status, (Check(node.origin.kind, prefix + node.text(), shown, outward, node.origin.file, node.origin.line),)
+        key = node.key
+
+        def derived_fact(fact: Mapping[str, Any], derived: DerivedLookup) -> tuple[Status, tuple[Check, ...]]:
+            status = derived(key)
+            return status, (Check("derived", text, None, status, file, line),)
+
+        return derived_fact
+    compare, test, kind, key = node, _compile_leaf(node), node.origin.kind, node.key
+
+    def leaf(fact: Mapping[str, Any], derived: DerivedLookup) -> tuple[Status, tuple[Check, ...]]:
+        status = test(fact, derived)
+        shown = _show(compare, fact[key]) if key in fact else None
+        return status, (Check(kind, text, shown, _FLIP[status] if negated else status, file, line),)
+
+    return leaf
 
 
 Truth = Callable[[Mapping[str, Any], DerivedLookup], Status]
