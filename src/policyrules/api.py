@@ -47,6 +47,7 @@ class Rulebook:
         self._by_subject: dict[str, tuple[Rule, ...]] = {}
         for rule in data.rules:
             self._by_subject[rule.subject] = self._by_subject.get(rule.subject, ()) + (rule,)
+        self._order = {rule.id: rule.index for rule in data.rules}
         self._truth = {rule.index: compile_truth(rule.condition) for rule in data.rules}
         self._explain = {rule.index: compile_explain(rule.condition) for rule in data.rules}
         self._thresholds = {rule.index: tuple(compile_explain(t) for t in rule.thresholds) for rule in data.rules}
@@ -76,10 +77,7 @@ class Rulebook:
         return self.data.digest
 
     def rule(self, rule_id: str) -> Rule:
-        for rule in self.data.rules:
-            if rule.id == rule_id:
-                return rule
-        raise KeyError(rule_id)
+        return self.data.rules[self._order[rule_id]]
 
     # ------------------------------------------------------------------ evaluation
 
@@ -117,9 +115,9 @@ class Rulebook:
         explainer_says: set[tuple[str, str, int]] = set()
         for entity, fact in zip(subjects, facts, strict=True):
             memo: dict[int, tuple[Status, tuple[Check, ...]]] = {}
+            ref = SubjectRef(entity.type, entity.id)
             for rule in self._by_subject[entity.type]:
                 status, checks = self._outcome(rule, fact, memo, explain)
-                ref = SubjectRef(entity.type, entity.id)
                 outcomes.append(Outcome(rule.id, ref, status, checks))
                 if status is Status.APPLIES:
                     explainer_says.add((entity.type, entity.id, rule.index))
@@ -127,7 +125,7 @@ class Rulebook:
         if engine_says != explainer_says:
             diff = sorted(engine_says ^ explainer_says)
             raise EngineError(f"engine and explainer disagree on {diff[:3]}; please report this with the case")
-        order = {rule.id: rule.index for rule in self.data.rules}
+        order = self._order
         findings.sort(key=lambda f: (order[f.rule_id], f.subject.type, f.subject.id))
         outcomes.sort(key=lambda o: (order[o.rule_id], o.subject.type, o.subject.id))
         return Decision(case=case.name, as_of=day, rulebook=self.data.digest, findings=tuple(findings), outcomes=tuple(outcomes))
