@@ -138,7 +138,7 @@ def decide(case: dict[str, Any], as_of: _dt.date) -> list[tuple[str, str]]:
         if not anyang(region_id) or regions[region_id].get("county") != "内黄县":
             continue
         household = households.get(labourer.get("household"), _EMPTY)
-        if household.get("poverty_registered") is True:
+        if household.get("poverty_registered") is True or household.get("poor") is True:
             found.append((NEIHUANG_TRAINING_BENEFICIARY, str(labourer["id"])))
 
     return found

@@ -130,6 +130,7 @@ def make_case(rng: random.Random, i: int, extra: bool = False) -> dict[str, Any]
     if rng.random() > 0.04:
         household["region"] = household_region
     _put(rng, household, "poverty_registered", _tri(rng, 0.55, 0.3))
+    _put(rng, household, "poor", _tri(rng, 0.3, 0.4))
     _put(rng, household, "rural", _tri(rng, 0.6, 0.3))
 
     student: dict[str, Any] = {"id": f"s{i}", "household": household["id"]}
