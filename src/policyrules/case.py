@@ -58,9 +58,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def parse_case(data: Any, schema: FactSchema, located: Located | None = None, file: str | None = None) -> Case:
-    """Check a case (dict, or dict of attrs objects) against the schema."""
-    file = located.file if located else file
+def parse_case(data: Any, schema: FactSchema, located: Located | None = None) -> Case:
+    """Check a case (dict, or dict of attrs objects) against the schema; `located` adds file and line to errors."""
+    file = located.file if located else None
 
     def fail(path: tuple[Any, ...], message: str) -> FactError:
         line = located.line(path) if located else None

@@ -18,7 +18,7 @@ from rich.markup import escape
 from .api import Rulebook, load_case, load_rulebook
 from .decision import Decision, Finding
 from .errors import EvaluationError, PolicyRulesError, suggest
-from .explain import Status
+from .explain import Check, Status
 from .factschema import display
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -152,8 +152,12 @@ def _print_decision(decision: Decision, book: Rulebook, explain: bool) -> None:
     if explain:
         console.print("\n[bold]Does not apply[/bold]")
         for outcome in decision.outcomes_with(Status.DOES_NOT_APPLY):
-            failed = "; ".join(f"{c.condition} (actual: {c.actual if c.actual is not None else 'missing'})" for c in outcome.checks)
+            failed = _checks_text(outcome.checks)
             console.print(f"  - {escape(outcome.rule_id)} for {outcome.subject.type} {escape(outcome.subject.id)}: {escape(failed)}")
+
+
+def _checks_text(checks: tuple[Check, ...]) -> str:
+    return "; ".join(f"{c.condition} (actual: {c.actual if c.actual is not None else 'missing'})" for c in checks)
 
 
 def _print_finding(console: Console, finding: Finding) -> None:
@@ -169,7 +173,7 @@ def _print_finding(console: Console, finding: Finding) -> None:
         line += f"  (for {finding.subject.type} {finding.subject.id})"
     console.print(escape(line))
     if finding.status != "applies":
-        detail = "; ".join(f"{c.condition} (actual: {c.actual if c.actual is not None else 'missing'})" for c in finding.compliance)
+        detail = _checks_text(finding.compliance)
         console.print(escape(f"      status: {finding.status} — {detail}"))
     if finding.deadline:
         due = finding.next_due.isoformat() if finding.next_due else "date unknown"

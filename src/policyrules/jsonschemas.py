@@ -46,10 +46,6 @@ def _describe(error: ValidationError) -> str:
         return f"{error.instance!r} is not one of: {', '.join(map(str, error.validator_value))}" + suggest(
             str(error.instance), map(str, error.validator_value)
         )
-    if error.validator in ("oneOf", "anyOf") and error.context:
-        deepest = best_match(error.context)
-        if deepest is not None and deepest.validator != "const":
-            return _describe(deepest)
     return error.message
 
 
@@ -80,13 +76,14 @@ def validate(located: Located, schema_path: Path) -> None:
         return
     # Descend to the most specific error so its path (and so its line) is the deepest,
     # stopping where an object holds a key no alternative allows.
-    while _unknown_key(error) is None and error.validator in ("oneOf", "anyOf") and error.context:
+    unknown = _unknown_key(error)
+    while unknown is None and error.validator in ("oneOf", "anyOf") and error.context:
         deeper = best_match(error.context)
         if deeper is None or deeper.validator == "const":
             break
         error = deeper
+        unknown = _unknown_key(error)
     path = list(error.absolute_path)
-    unknown = _unknown_key(error)
     if unknown is not None:
         key, allowed = unknown
         path.append(key)  # point at the unknown key itself

@@ -170,12 +170,12 @@ class _RuleContext:
     def origin(self, kind: str, path: tuple[Any, ...]) -> c.Origin:
         return c.Origin(kind=kind, file=self.located.file, line=self.located.line(self.base + path))
 
-    def feature(self, path: str, member: str | None = None) -> str:
+    def feature(self, path: str, walked: list[FieldSpec], member: str | None = None) -> str:
+        """Register the flat-fact value for `path`; `walked` are the links resolve() followed."""
         key = flat_key(path, member)
-        walked, final, _ = self.schema.resolve(self.subject, path)
-        links = walked if final is not None else walked[:-1]
-        targets = tuple(spec.entity or "" for spec in links)
-        feature = Feature(key=key, path=path, steps=tuple(path.split(".")), targets=targets, member=member)
+        steps = tuple(path.split("."))
+        targets = tuple(spec.entity or "" for spec in walked[: len(steps) - 1])  # the last step is the field
+        feature = Feature(key=key, path=path, steps=steps, targets=targets, member=member)
         self.features.setdefault(self.subject, {})[key] = feature
         return key
 
@@ -196,7 +196,7 @@ def _compare(ctx: _RuleContext, raw: dict[str, Any], where: tuple[Any, ...], kin
     if op in c.PRESENCE_OPS:
         if has_value:
             raise ctx.err(where + ("value",), f"{op} takes no value")
-        return c.Compare(path, op, ctx.feature(path), None, spec.type, "", ctx.origin(kind, where))
+        return c.Compare(path, op, ctx.feature(path, walked), None, spec.type, "", ctx.origin(kind, where))
     if not has_value:
         raise ctx.err(where, f"missing required field 'value' for op {op}")
     value = raw["value"]
@@ -208,19 +208,19 @@ def _compare(ctx: _RuleContext, raw: dict[str, Any], where: tuple[Any, ...], kin
                 raise ValueProblem("in needs a non-empty list of values")
             encoded: Any = tuple(encode(check_value(spec, item)) for item in value)
             shown = display(tuple(check_value(spec, item) for item in value))
-            return c.Compare(path, op, ctx.feature(path), encoded, spec.type, shown, ctx.origin(kind, where))
+            return c.Compare(path, op, ctx.feature(path, walked), encoded, spec.type, shown, ctx.origin(kind, where))
         if op == "contains":
             if spec.type != "list":
                 raise ValueProblem(f"contains needs a list field; {path} is a {spec.type}")
             member = check_value(spec, [value])[0]
-            key = ctx.feature(path, member)
+            key = ctx.feature(path, walked, member)
             return c.Compare(path, op, key, True, "bool", member, ctx.origin(kind, where))
         if spec.type == "list":
             raise ValueProblem(f"{path} is a list: use contains, exists or missing")
         canonical = check_value(spec, value)
     except ValueProblem as exc:
         raise ctx.err(where + ("value",), f"{path}: {exc}") from None
-    return c.Compare(path, op, ctx.feature(path), encode(canonical), spec.type, display(canonical), ctx.origin(kind, where))
+    return c.Compare(path, op, ctx.feature(path, walked), encode(canonical), spec.type, display(canonical), ctx.origin(kind, where))
 
 
 def _condition(ctx: _RuleContext, raw: dict[str, Any], where: tuple[Any, ...], derived_ok: bool, derived: dict[str, set[str]]) -> c.Node:
