@@ -29,8 +29,9 @@ from .model import Rule
 
 _names = itertools.count()
 
-# Result codes of the native assert calls that are answers, not failures.
-OK, NOT_HANDLED, OBSERVED, DEFERRED = 0, 1, 2, 3
+# Result codes of the native assert calls that are answers, not failures (1, "not
+# handled", means no rule tests the fact: nothing to do).
+OK, OBSERVED = 0, 2
 
 ENGINE_CODES = {
     101: "the engine ran out of memory",
@@ -95,8 +96,8 @@ class Engine:
         with self._lock:
             return [self._run_one(facts) for facts in cases]
 
-    def _assert(self, fact: dict[str, Any]) -> int:
-        """Assert one fact and run every action it triggers; its result code."""
+    def _assert(self, fact: dict[str, Any]) -> None:
+        """Assert one fact and run every action it triggers."""
         try:
             code, state = native.assert_fact(self._handle, json.dumps(fact, ensure_ascii=False))
         except (native.error, MemoryError) as exc:
@@ -105,7 +106,6 @@ class Engine:
             raise EngineError(f"the same fact was asserted twice: {fact.get('_kind')} {fact.get('_eid')!r}")
         if code == OK:
             self._dispatch(state, fact["sid"])
-        return code
 
     def _dispatch(self, state: int, sid: str) -> None:
         try:
@@ -127,7 +127,7 @@ class Engine:
         self._fired.append((index, subject))
         if derived is not None:
             fact = dict(derived_fact(derived, subject, index), sid=sid)
-            # The result code is not needed: NOT_HANDLED means no rule chains on the fact,
+            # The result code is not needed: "not handled" means no rule chains on the fact,
             # OBSERVED that it was already derived (the rule fired once per joined fact it
             # needs). Actions it triggers are picked up by the dispatch loop.
             try:
