@@ -28,6 +28,7 @@ MODALITY_ZH = {
     "obligation": "义务",
     "prohibition": "禁止",
     "permission": "允许",
+    "encouragement": "鼓励/支持",
     "priority": "优先/倾斜",
     "target": "目标",
     "derived": "认定",
@@ -89,7 +90,7 @@ def check(rules_dir: Path | None) -> None:
             counts[rule.modality] = counts.get(rule.modality, 0) + 1
         summary = ", ".join(f"{n} {m}" for m, n in sorted(counts.items()))
         click.echo(f"rulebook OK: {len(book.documents)} documents, {len(book.rules)} rules ({summary}), "
-                   f"{len(book.data.not_actionable)} clauses classified not actionable")
+                   f"{sum(len(c.sentences) for c in book.data.classifications)} sentences classified")
 
     _guard(run)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import calendar
 import datetime as _dt
 import hashlib
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from . import conditions as c
 from .errors import RuleFileError, suggest
 from .factschema import ORDERED_TYPES, EntitySpec, FactSchema, FieldSpec, ValueProblem, check_value, display, encode
 from .jsonschemas import field_name, validate
+from .law.tree import ClauseTree, Part, StructureError, build_tree
 from .model import Amount, Citation, Deadline, Document, Effect, Party, Range, Rule
 from .sources import SourceText, load_source
 from .yamlio import Located, read_yaml, to_date
@@ -41,10 +43,16 @@ class Feature:
 
 
 @attrs.frozen
-class NotActionable:
+class Classification:
+    """Sentences no rule encodes, the kind of sentence they are and why (rules/classification/)."""
+
     document: str
-    clause: str
+    sentences: tuple[str, ...]  # sentence ids
+    kind: str
     reason: str
+    see: tuple[str, ...]
+    file: str
+    line: int | None
 
 
 @attrs.frozen
@@ -52,10 +60,12 @@ class RulebookData:
     root: Path
     documents: tuple[Document, ...]
     sources: dict[str, SourceText]
+    trees: dict[str, ClauseTree]
     schema: FactSchema
     rules: tuple[Rule, ...]
     features: dict[str, tuple[Feature, ...]]  # per subject entity type
-    not_actionable: tuple[NotActionable, ...]
+    classifications: tuple[Classification, ...]
+    kinds: dict[str, str]  # classification kind -> its Chinese title, from the published schema
     digest: str
 
 
@@ -69,11 +79,12 @@ def flat_key(path: str, member: str | None = None) -> str:
 # --------------------------------------------------------------------------- documents
 
 
-def _load_documents(root: Path, digest: "hashlib._Hash") -> tuple[tuple[Document, ...], dict[str, SourceText]]:
+def _load_documents(root: Path, digest: "hashlib._Hash") -> tuple[tuple[Document, ...], dict[str, SourceText], dict[str, ClauseTree]]:
     located = _read(root / "documents.yaml", root, digest)
     validate(located, root / SCHEMA_DIR / "documents.schema.json")
     documents: list[Document] = []
     sources: dict[str, SourceText] = {}
+    trees: dict[str, ClauseTree] = {}
     for index, raw in enumerate(located.data["documents"]):
         where = ("documents", index)
         if raw["key"] in sources:
@@ -92,6 +103,7 @@ def _load_documents(root: Path, digest: "hashlib._Hash") -> tuple[tuple[Document
             level=raw["level"],
             binds=tuple((k, binds[k]) for k in ("province", "city") if k in binds),
             source=raw["source"],
+            complete=raw.get("complete", False),
         )
         try:
             _date_span(document.date)
@@ -99,9 +111,14 @@ def _load_documents(root: Path, digest: "hashlib._Hash") -> tuple[tuple[Document
         except (OSError, UnicodeDecodeError, ValueError) as exc:
             raise _err(located, where + ("source",), str(exc)) from None
         digest.update(source.raw.encode("utf-8"))
+        parts = [Part(p.get("path"), p["start"], p.get("table", False)) for p in raw["parts"]]
+        try:
+            trees[document.key] = build_tree(document.key, source.raw, parts, *source.section, source.excluded)
+        except StructureError as exc:
+            raise _err(located, where + ("parts",), str(exc)) from None
         documents.append(document)
         sources[document.key] = source
-    return tuple(documents), sources
+    return tuple(documents), sources, trees
 
 
 # --------------------------------------------------------------------------- fact schema
@@ -307,13 +324,18 @@ def _party(ctx: _RuleContext, raw: dict[str, Any] | None, name: str) -> Party | 
     return Party(entity=raw["entity"], label=raw["label"])
 
 
-def _citations(ctx: _RuleContext, raw: list[Any], clause: str, source: SourceText) -> tuple[Citation, ...]:
+def _citations(ctx: _RuleContext, raw: list[Any], clause: str, source: SourceText, tree: ClauseTree) -> tuple[Citation, ...]:
     document = source.document
     out = []
     for i, quote in enumerate(raw):
         text, qclause = (quote, clause) if isinstance(quote, str) else (quote["text"], quote.get("clause", clause))
+        if tree.clause(qclause) is None:
+            where = ("quotes", i) if isinstance(quote, str) else ("quotes", i, "clause")
+            raise ctx.err(where, f"{document.key} has no clause {qclause!r}{suggest(qclause, [c.path for c in tree.clauses])}")
         if not source.contains(text):
             raise ctx.err(("quotes", i), f"quote is not in the text of {document.key} ({document.source}): {text[:40]!r}…")
+        if not tree.quoted(qclause, text):
+            raise ctx.err(("quotes", i), f"quote is in {document.key} but not in its clause {qclause}: {text[:40]!r}…")
         out.append(Citation(document.key, document.number, document.title, qclause, text.strip(), document.issuers, document.date))
     return tuple(out)
 
@@ -326,6 +348,7 @@ def _build_rule(
     clause: str,
     document: Document,
     source: SourceText,
+    tree: ClauseTree,
     schema: FactSchema,
     derived: dict[str, set[str]],
     features: dict[str, dict[str, Feature]],
@@ -372,7 +395,7 @@ def _build_rule(
         range=Range(rng["min"], rng["max"], rng["unit"], rng.get("of")) if rng else None,
         deadline=_deadline(ctx, raw.get("deadline")),
         in_force=window,
-        citations=_citations(ctx, raw["quotes"], clause, source),
+        citations=_citations(ctx, raw["quotes"], clause, source, tree),
         note=raw.get("note"),
         file=located.file,
         line=located.line(base),
@@ -416,7 +439,7 @@ def load(root: Path) -> RulebookData:
     if not (root / "documents.yaml").is_file():
         raise RuleFileError("not a rulebook: documents.yaml not found", file=str(root))
     digest = hashlib.sha256()
-    documents, sources = _load_documents(root, digest)
+    documents, sources, trees = _load_documents(root, digest)
     schema = _load_schema(root, digest)
     by_key = {d.key: d for d in documents}
 
@@ -429,6 +452,9 @@ def load(root: Path) -> RulebookData:
         key = located.data["document"]
         if key not in by_key:
             raise _err(located, ("document",), f"unknown document {key!r}{suggest(key, by_key)}")
+        clause = located.data["clause"]
+        if trees[key].clause(clause) is None:
+            raise _err(located, ("clause",), f"{key} has no clause {clause!r}{suggest(clause, [c.path for c in trees[key].clauses])}")
         parsed.append((located, located.data))
     parsed.sort(key=lambda item: order[item[1]["document"]])
 
@@ -447,32 +473,60 @@ def load(root: Path) -> RulebookData:
             if raw["id"] in seen:
                 raise _err(located, ("rules", index, "id"), f"duplicate rule id {raw['id']!r} (first in {seen[raw['id']]})")
             seen[raw["id"]] = located.file
-            rules.append(_build_rule(located, raw, index, len(rules), data["clause"], document, sources[document.key], schema, derived, features))
+            rules.append(
+                _build_rule(located, raw, index, len(rules), data["clause"], document, sources[document.key], trees[document.key], schema, derived, features)
+            )
     _check_derivation_cycles(rules)
 
-    encoded = {(r.document.key, r.clause) for r in rules}
-    not_actionable: list[NotActionable] = []
-    for path in sorted((root / "classification").glob("*.yaml")):
-        located = _read(path, root, digest)
-        validate(located, root / SCHEMA_DIR / "classification.schema.json")
-        key = located.data["document"]
-        if key not in by_key:
-            raise _err(located, ("document",), f"unknown document {key!r}{suggest(key, by_key)}")
-        for i, item in enumerate(located.data["not_actionable"]):
-            if (key, item["clause"]) in encoded:
-                raise _err(located, ("not_actionable", i, "clause"), f"clause {item['clause']} is encoded by rules; it cannot also be not actionable")
-            not_actionable.append(NotActionable(key, item["clause"], item["reason"]))
-
+    classifications = _load_classifications(root, digest, trees)
     return RulebookData(
         root=root,
         documents=documents,
         sources=sources,
+        trees=trees,
         schema=schema,
         rules=tuple(rules),
         features={subject: tuple(sorted(feats.values(), key=lambda f: f.key)) for subject, feats in features.items()},
-        not_actionable=tuple(not_actionable),
+        classifications=classifications,
+        kinds=_kinds(root),
         digest=digest.hexdigest(),
     )
+
+
+def _load_classifications(root: Path, digest: "hashlib._Hash", trees: dict[str, ClauseTree]) -> tuple[Classification, ...]:
+    """Each file names its document; every sentence id or clause it names must exist in that document."""
+    out: list[Classification] = []
+    seen: dict[tuple[str, str], str] = {}
+    for path in sorted((root / "classification").glob("*.yaml")):
+        located = _read(path, root, digest)
+        validate(located, root / SCHEMA_DIR / "classification.schema.json")
+        key = located.data["document"]
+        if key not in trees:
+            raise _err(located, ("document",), f"unknown document {key!r}{suggest(key, trees)}")
+        tree = trees[key]
+        for i, entry in enumerate(located.data["entries"]):
+            where = ("entries", i)
+            if "clause" in entry:
+                if tree.clause(entry["clause"]) is None:
+                    raise _err(located, where + ("clause",), f"{key} has no clause {entry['clause']!r}{suggest(entry['clause'], [c.path for c in tree.clauses])}")
+                ids = tuple(s.id for c in tree.descendants(entry["clause"]) for s in c.sentences)
+            else:
+                ids = tuple(entry["sentences"])
+            for field in ("sentences", "see"):
+                for j, sid in enumerate(entry.get(field, [])):
+                    if tree.sentence(sid) is None:
+                        raise _err(located, where + (field, j), f"{key} has no sentence {sid!r} (see `policyrules coverage --document {key}`)")
+            for sid in ids:
+                if (key, sid) in seen:
+                    raise _err(located, where, f"sentence {sid} is classified twice (first at line {seen[(key, sid)]})")
+                seen[(key, sid)] = str(located.line(where))
+            out.append(Classification(key, ids, entry["kind"], entry["reason"], tuple(entry.get("see", [])), located.file, located.line(where)))
+    return tuple(out)
+
+
+def _kinds(root: Path) -> dict[str, str]:
+    schema = json.loads((root / SCHEMA_DIR / "classification.schema.json").read_text(encoding="utf-8"))
+    return {kind["const"]: kind["title"] for kind in schema["$defs"]["kind"]["oneOf"]}
 
 
 def _read(path: Path, root: Path, digest: "hashlib._Hash") -> Located:

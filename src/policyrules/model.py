@@ -24,6 +24,7 @@ class Document:
     level: str  # national / province / city
     binds: tuple[tuple[str, str], ...]  # (("province", "河南省"), ("city", "安阳市")) or ()
     source: str  # path of the source text inside the rulebook
+    complete: bool = False  # every sentence is declared encoded or classified (lint: unaccounted is an error)
 
 
 @attrs.frozen
