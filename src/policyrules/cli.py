@@ -1,4 +1,4 @@
-"""The command line: evaluate a case file and print findings with their citations.
+"""The command line: evaluate cases, account for the law, lint rulebooks, run casebooks.
 
 Bad input ends with one line on stderr naming file, line and field, and a non-zero exit
 code; a caseworker never sees a traceback.
@@ -6,6 +6,7 @@ code; a caseworker never sees a traceback.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -15,11 +16,15 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
+from . import lint as linting
 from .api import Rulebook, load_case, load_rulebook
+from .casebook import casebook_coverage, load_casebook, run_case
 from .decision import Decision, Finding
 from .errors import EvaluationError, PolicyRulesError, suggest
 from .explain import Check, Status
 from .factschema import display
+from .law import report
+from .law.accounting import ENCODED, account
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -119,6 +124,105 @@ def fields(entity: str | None, rules_dir: Path | None) -> None:
                 console.print(escape(f"  {field.name:<40} {kind}{unit}  {field.label}{values}"))
 
     _guard(run)
+
+
+@main.command()
+@click.option("--document", "document", default=None, help="Only this document (its key, e.g. anyang-2018-2), sentence by sentence.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option("--output-dir", "output_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="With --format markdown: write one page per document here (docs/law).")
+@_rules_option
+def coverage(document: str | None, fmt: str, output_dir: Path | None, rules_dir: Path | None) -> None:
+    """Account for every sentence of every document: encoded, classified or unaccounted."""
+
+    def run() -> None:
+        data = load_rulebook(rules_dir).data
+        accounts = account(data)
+        if document is not None:
+            keys = [a.document.key for a in accounts]
+            if document not in keys:
+                raise EvaluationError(f"unknown document {document!r}{suggest(document, keys)}")
+            accounts = tuple(a for a in accounts if a.document.key == document)
+        if fmt == "json":
+            click.echo(json.dumps(report.to_dict(accounts), ensure_ascii=False, indent=2))
+        elif fmt == "markdown":
+            if output_dir is None:
+                click.echo("\n".join(report.markdown(a, data) for a in accounts), nl=False)
+                return
+            output_dir.mkdir(parents=True, exist_ok=True)
+            for a in accounts:
+                (output_dir / f"{a.document.key}.md").write_text(report.markdown(a, data), encoding="utf-8")
+                click.echo(f"wrote {output_dir / (a.document.key + '.md')}")
+        else:
+            lines = report.summary_lines(accounts)
+            if document is not None:
+                lines += [""] + report.detail_lines(accounts[0], data.kinds)
+            click.echo("\n".join(lines))
+
+    _guard(run)
+
+
+@main.command("lint")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_rules_option
+def lint_command(fmt: str, rules_dir: Path | None) -> None:
+    """Check a rulebook as an auditor would; exit 1 on any error.
+
+    Everything `check` does, plus: every sentence accounted for, rules that can never apply,
+    conflicting rules. Each message names file, line, rule, clause and field.
+    """
+    messages = linting.lint_path(rules_dir)
+    errors = sum(1 for m in messages if m.severity == linting.ERROR)
+    if fmt == "json":
+        click.echo(json.dumps([m.to_dict() for m in messages], ensure_ascii=False, indent=2))
+    else:
+        for message in messages:
+            click.echo(message.render())
+        click.echo(f"{errors} errors, {len(messages) - errors} warnings")
+    sys.exit(1 if errors else 0)
+
+
+@main.command("test")
+@click.argument("casebooks", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--coverage", "show_coverage", is_flag=True, help="Also report which rules and sentences the casebook exercises.")
+@_rules_option
+def test_command(casebooks: tuple[Path, ...], show_coverage: bool, rules_dir: Path | None) -> None:
+    """Run casebook files (or folders of them) against the rulebook; exit 1 if any case fails."""
+
+    def run() -> None:
+        book = load_rulebook(rules_dir)
+        results = [run_case(book, entry) for entry in load_casebook(casebooks)]
+        for result in results:
+            click.echo(f"{'PASS' if result.passed else 'FAIL'} {result.entry.label}")
+            for difference in result.differences:
+                click.echo(f"     {difference}")
+        failed = sum(1 for r in results if not r.passed)
+        if show_coverage:
+            _print_casebook_coverage(book, results)
+        click.echo(f"{len(results) - failed} passed, {failed} failed")
+        if failed:
+            sys.exit(1)
+
+    _guard(run)
+
+
+def _print_casebook_coverage(book: Rulebook, results: list[Any]) -> None:
+    covered = casebook_coverage(book, results)
+    rules = len(covered.rules)
+    click.echo(f"\nrules shown applying: {rules - len(covered.never_applying)}/{rules}; "
+               f"shown not applying or undetermined: {rules - len(covered.never_negative)}/{rules}")
+    for rule_id in covered.never_applying:
+        click.echo(f"  never applies in the casebook: {rule_id}")
+    for rule_id in covered.never_negative:
+        click.echo(f"  never shown not applying: {rule_id}")
+    for doc in account(book.data):
+        encoded = [s for s in doc.sentences() if s.state == ENCODED]
+        if not encoded:
+            continue
+        untested = [s for s in encoded if not covered.applying.intersection(s.rules)]
+        click.echo(f"sentences of {doc.document.key} exercised: {len(encoded) - len(untested)}/{len(encoded)} encoded sentences")
+        for item in untested:
+            click.echo(f"  not exercised: {item.sentence.id} ({', '.join(item.rules)})")
 
 
 def _guard(run: Callable[[], None]) -> None:

@@ -106,7 +106,7 @@ def _load_documents(root: Path, digest: "hashlib._Hash") -> tuple[tuple[Document
             complete=raw.get("complete", False),
         )
         try:
-            _date_span(document.date)
+            date_span(document.date)
             source = load_source(document, root, raw.get("citable_section"), raw.get("exclude", []))
         except (OSError, UnicodeDecodeError, ValueError) as exc:
             raise _err(located, where + ("source",), str(exc)) from None
@@ -156,7 +156,7 @@ def _load_schema(root: Path, digest: "hashlib._Hash") -> FactSchema:
 # --------------------------------------------------------------------------- rules
 
 
-def _date_span(text: str) -> tuple[_dt.date, _dt.date] | None:
+def date_span(text: str) -> tuple[_dt.date, _dt.date] | None:
     """The first and last day a (possibly partial) date can mean; None for unknown."""
     if text == "unknown":
         return None
@@ -285,8 +285,8 @@ def _window(ctx: _RuleContext, raw: dict[str, Any] | None, document: Document) -
     start_text = raw.get("from", document.date)
     end_text = raw.get("until", "unknown")
     try:
-        start = _date_span(start_text)
-        end = _date_span(end_text)
+        start = date_span(start_text)
+        end = date_span(end_text)
     except ValueError as exc:
         raise ctx.err(("in_force",), str(exc)) from None
     if start is None:  # start unknown: never surely in force, never surely not
@@ -399,6 +399,7 @@ def _build_rule(
         note=raw.get("note"),
         file=located.file,
         line=located.line(base),
+        prevails_over=tuple(raw.get("prevails_over", [])),
     )
 
 

@@ -148,6 +148,7 @@ class Rule:
     note: str | None
     file: str
     line: int | None
+    prevails_over: tuple[str, ...] = ()  # rules this one prevails over where both apply
 
     @property
     def derived(self) -> bool:
