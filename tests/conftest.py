@@ -36,6 +36,7 @@ MOE = "moe-2019-4"
 MOE_QUOTE = "聚焦建档立卡贫困家庭学生及有培训需求的贫困劳动力"
 MOHRSS = "mohrss-2019-2"  # dated only "2019" in the registry
 MOHRSS_QUOTE = "各级人力资源社会保障部门要制定本地区技工院校服务脱贫攻坚工作方案"
+QUOTED_CLAUSE = {ANYANG: "六、1", MOE: "二、", MOHRSS: "（三）"}  # the clause each quote above is in
 
 
 def make_rulebook(root: Path, facts_text: str | None = None) -> Path:
@@ -172,7 +173,7 @@ def grant_root(rules_root: Path) -> Path:
     write_rule_file(
         rules_root,
         f"{MOE}/03.yaml",
-        rule_file(MOE, "三", anchor_item(), rule_item("syn/national-poor", document=MOE, when={"field": "household.poverty_registered", "op": "==", "value": True})),
+        rule_file(MOE, "二、", anchor_item(), rule_item("syn/national-poor", document=MOE, when={"field": "household.poverty_registered", "op": "==", "value": True})),
     )
     return rules_root
 

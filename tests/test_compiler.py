@@ -11,7 +11,7 @@ import policyrules
 from policyrules import conditions as c
 from policyrules.compiler import DERIVED_KIND, compile_rule, derived_fact, expression
 
-from conftest import ANYANG, MOE, rule_file, rule_item, write_rule_file
+from conftest import ANYANG, MOE, QUOTED_CLAUSE, rule_file, rule_item, write_rule_file
 
 O = c.Origin("when")
 
@@ -91,7 +91,7 @@ def test_derived_fact_shape() -> None:
 
 
 def _book(root: Path, *items: str, document: str = MOE) -> policyrules.Rulebook:
-    write_rule_file(root, f"{document}/01.yaml", rule_file(document, "一", *items))
+    write_rule_file(root, f"{document}/01.yaml", rule_file(document, QUOTED_CLAUSE[document], *items))
     return policyrules.load_rulebook(root)
 
 

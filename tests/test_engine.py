@@ -15,11 +15,11 @@ import policyrules
 from policyrules.errors import EngineError, FactError, RuleFileError
 from policyrules.explain import Status
 
-from conftest import ANYANG, GRANT_WHEN, MOE, anchor_item, anyang_case, make_rulebook, rule_file, rule_item, write_rule_file
+from conftest import ANYANG, GRANT_WHEN, MOE, QUOTED_CLAUSE, anchor_item, anyang_case, make_rulebook, rule_file, rule_item, write_rule_file
 
 
 def _book(root: Path, *items: str, document: str = MOE) -> policyrules.Rulebook:
-    write_rule_file(root, f"{document}/01.yaml", rule_file(document, "一", *items))
+    write_rule_file(root, f"{document}/01.yaml", rule_file(document, QUOTED_CLAUSE[document], *items))
     return policyrules.load_rulebook(root)
 
 
@@ -45,8 +45,8 @@ def test_no_timer_threads(grant_root: Path) -> None:
 def test_two_rulebooks_in_one_process_keep_their_own_rules(tmp_path: Path) -> None:
     one = make_rulebook(tmp_path / "one")
     two = make_rulebook(tmp_path / "two")
-    write_rule_file(one, f"{MOE}/01.yaml", rule_file(MOE, "一", anchor_item(), rule_item("syn/full-time", document=MOE, when={"field": "full_time", "op": "==", "value": True})))
-    write_rule_file(two, f"{MOE}/01.yaml", rule_file(MOE, "一", anchor_item(), rule_item("syn/part-time", document=MOE, when={"field": "full_time", "op": "==", "value": False})))
+    write_rule_file(one, f"{MOE}/01.yaml", rule_file(MOE, "二、", anchor_item(), rule_item("syn/full-time", document=MOE, when={"field": "full_time", "op": "==", "value": True})))
+    write_rule_file(two, f"{MOE}/01.yaml", rule_file(MOE, "二、", anchor_item(), rule_item("syn/part-time", document=MOE, when={"field": "full_time", "op": "==", "value": False})))
     book_one, book_two = policyrules.load_rulebook(one), policyrules.load_rulebook(two)
     assert book_one.digest != book_two.digest
     for _ in range(3):  # interleaved
@@ -272,7 +272,7 @@ def _varied_book(root: Path) -> policyrules.Rulebook:
         f"{MOE}/01.yaml",
         rule_file(
             MOE,
-            "一",
+            "二、",
             anchor_item(),
             anchor_item("school"),
             PRODUCER,

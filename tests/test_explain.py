@@ -12,7 +12,7 @@ import policyrules
 from policyrules import conditions as c
 from policyrules.explain import Status, evaluate
 
-from conftest import ANYANG, GRANT_WHEN, MOE, MOHRSS, anchor_item, anyang_case, rule_file, rule_item, write_rule_file
+from conftest import ANYANG, GRANT_WHEN, MOE, MOHRSS, QUOTED_CLAUSE, anchor_item, anyang_case, rule_file, rule_item, write_rule_file
 
 T, F, U = Status.APPLIES, Status.DOES_NOT_APPLY, Status.UNDETERMINED
 O = c.Origin("when", "rule.yaml", 7)
@@ -143,7 +143,7 @@ def test_in_and_contains() -> None:
 
 
 def test_window_node_with_year_only_start(rules_root: Path) -> None:
-    write_rule_file(rules_root, f"{MOE}/01.yaml", rule_file(MOE, "一", rule_item("syn/w", document=MOE, in_force={"from": "2019"})))
+    write_rule_file(rules_root, f"{MOE}/01.yaml", rule_file(MOE, "二、", rule_item("syn/w", document=MOE, in_force={"from": "2019"})))
     window = policyrules.load_rulebook(rules_root).rule("syn/w").in_force
     for day, expected in [("2018-12-31", F), ("2019-01-01", U), ("2019-06-01", U), ("2019-12-30", U), ("2019-12-31", T), ("2020-01-01", T)]:
         fact = {c.AS_OF: dt.date.fromisoformat(day).toordinal()}
@@ -157,8 +157,8 @@ def test_window_node_with_year_only_start(rules_root: Path) -> None:
 
 
 def _book(root: Path, *items: str, document: str = MOE) -> policyrules.Rulebook:
-    write_rule_file(root, f"{MOE}/00.yaml", rule_file(MOE, "零", anchor_item()))
-    write_rule_file(root, f"{document}/01.yaml", rule_file(document, "一", *items))
+    write_rule_file(root, f"{MOE}/00.yaml", rule_file(MOE, "二、", anchor_item()))
+    write_rule_file(root, f"{document}/01.yaml", rule_file(document, QUOTED_CLAUSE[document], *items))
     return policyrules.load_rulebook(root)
 
 

@@ -40,7 +40,7 @@ rules:
 
 NATIONAL = f"""\
 document: moe-2019-4
-clause: 二
+clause: 二、
 rules:
   - id: syn/national
     title: 建档立卡
@@ -118,7 +118,7 @@ def test_valid_synthetic_rulebook_loads(rules_root: Path) -> None:
     assert grant.line == 5
     assert [r.index for r in data.rules] == [0, 1]
     assert {d.key for d in data.documents} >= {ANYANG, MOE}
-    assert data.not_actionable == ()
+    assert data.classifications == ()
     book = policyrules.load_rulebook(rules_root)
     assert book.rule("syn/grant") is not None
 
@@ -135,10 +135,10 @@ def test_rule_order_follows_file_order(rules_root: Path) -> None:
     def one(rule_id: str) -> str:
         return rule_item(rule_id)
 
-    write_rule_file(rules_root, f"{ANYANG}/10-1.yaml", rule_file(ANYANG, "十、1", one("syn/ten-a"), one("syn/ten-b")))
-    write_rule_file(rules_root, f"{ANYANG}/2-1.yaml", rule_file(ANYANG, "二、1", one("syn/two")))
-    write_rule_file(rules_root, f"{ANYANG}/02-3.yaml", rule_file(ANYANG, "二、3", one("syn/two-three-b"), one("syn/two-three-a")))
-    write_rule_file(rules_root, f"{MOE}/09.yaml", rule_file(MOE, "九", rule_item("syn/moe", document=MOE)))
+    write_rule_file(rules_root, f"{ANYANG}/10-1.yaml", rule_file(ANYANG, "六、1", one("syn/ten-a"), one("syn/ten-b")))
+    write_rule_file(rules_root, f"{ANYANG}/2-1.yaml", rule_file(ANYANG, "六、1", one("syn/two")))
+    write_rule_file(rules_root, f"{ANYANG}/02-3.yaml", rule_file(ANYANG, "六、1", one("syn/two-three-b"), one("syn/two-three-a")))
+    write_rule_file(rules_root, f"{MOE}/09.yaml", rule_file(MOE, "二、", rule_item("syn/moe", document=MOE)))
     data = load(rules_root)
     assert [r.id for r in data.rules] == ["syn/moe", "syn/two", "syn/two-three-b", "syn/two-three-a", "syn/ten-a", "syn/ten-b"]
     assert [r.index for r in data.rules] == list(range(6))
@@ -340,7 +340,7 @@ def test_quote_not_in_source(rules_root: Path) -> None:
 
 
 def test_quote_from_another_document_is_refused(rules_root: Path) -> None:
-    text = _replace(GOOD, f"      - {ANYANG_QUOTE}", f"      - {ANYANG_QUOTE}\n      - {{clause: 二, text: {MOE_QUOTE}}}")
+    text = _replace(GOOD, f"      - {ANYANG_QUOTE}", f"      - {ANYANG_QUOTE}\n      - {{clause: 六、1, text: {MOE_QUOTE}}}")
     error, path = _fails(rules_root, text)
     _located(error, path, line_of(text, MOE_QUOTE), "rules[0].quotes[1]")
 
@@ -355,7 +355,7 @@ def test_duplicate_rule_id_in_one_file(rules_root: Path) -> None:
 
 def test_duplicate_rule_id_across_files(rules_root: Path) -> None:
     first = write_rule_file(rules_root, f"{ANYANG}/06-1.yaml", GOOD)
-    text = _replace(GOOD, "clause: 六、1", "clause: 六、2")
+    text = GOOD  # the same rule in a second file
     error, path = _fails(rules_root, text, f"{ANYANG}/06-2.yaml")
     _located(error, path, line_of(text, "- id: syn/grant"), "rules[0].id")
     assert str(first) in str(error)
@@ -457,7 +457,7 @@ def test_derivation_cycle_across_files(rules_root: Path) -> None:
     two = _replace(_replace(one, "syn/poor", "syn/rich"), "- derived: rich", "- derived: poor")
     two = _replace(two, "derives: {key: poor", "derives: {key: rich")
     first = write_rule_file(rules_root, f"{ANYANG}/06-1.yaml", "document: anyang-2018-2\nclause: 六、1\nrules:\n" + one)
-    second = write_rule_file(rules_root, f"{ANYANG}/06-2.yaml", "document: anyang-2018-2\nclause: 六、2\nrules:\n" + two)
+    second = write_rule_file(rules_root, f"{ANYANG}/06-2.yaml", "document: anyang-2018-2\nclause: 六、1\nrules:\n" + two)
     with pytest.raises(RuleFileError) as info:
         load(rules_root)
     assert info.value.file in (str(first), str(second))
@@ -554,26 +554,66 @@ def test_documents_yaml_with_duplicate_key(rules_root: Path) -> None:
     assert info.value.line == line_of(text, "- key: moe-2019-4", occurrence=2)
 
 
-def test_clause_both_encoded_and_not_actionable(rules_root: Path) -> None:
-    write_rule_file(rules_root, f"{ANYANG}/06-1.yaml", GOOD)
-    (rules_root / "classification").mkdir()
-    path = rules_root / "classification" / f"{ANYANG}.yaml"
-    path.write_text("document: anyang-2018-2\nnot_actionable:\n  - clause: 一、1\n    reason: 总体要求\n  - clause: 六、1\n    reason: 误列\n", encoding="utf-8")
-    with pytest.raises(RuleFileError) as info:
-        load(rules_root)
-    assert info.value.file == str(path)
-    assert info.value.line == 5
-    assert info.value.field == "not_actionable[1].clause"
+def _classify(root: Path, text: str) -> Path:
+    (root / "classification").mkdir(exist_ok=True)
+    path = root / "classification" / f"{ANYANG}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 def test_classification_is_loaded(rules_root: Path) -> None:
     write_rule_file(rules_root, f"{ANYANG}/06-1.yaml", GOOD)
-    (rules_root / "classification").mkdir()
-    (rules_root / "classification" / f"{ANYANG}.yaml").write_text(
-        "document: anyang-2018-2\nnot_actionable:\n  - clause: 一、1\n    reason: 总体要求\n", encoding="utf-8"
+    _classify(
+        rules_root,
+        "document: anyang-2018-2\nentries:\n  - clause: 一、1\n    kind: guiding_principle\n    reason: 总体要求, no bearer or act\n"
+        "  - sentences: [文头#1, 文头#2]\n    kind: furniture\n    reason: the title block of the document\n",
     )
     data = load(rules_root)
-    assert [(n.document, n.clause) for n in data.not_actionable] == [(ANYANG, "一、1")]
+    assert [(c.document, c.sentences, c.kind) for c in data.classifications] == [
+        (ANYANG, ("一、1#1", "一、1#2"), "guiding_principle"),
+        (ANYANG, ("文头#1", "文头#2"), "furniture"),
+    ]
+    assert data.kinds["furniture"] == "公文格式要素"
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "line", "words"),
+    [
+        ("  - sentences: [一、1#9]\n    kind: background\n    reason: no such sentence here\n", "entries[0].sentences[0]", 3, "no sentence '一、1#9'"),
+        ("  - clause: 十、1\n    kind: background\n    reason: no such clause here\n", "entries[0].clause", 3, "no clause '十、1'"),
+        ("  - sentences: [一、1#2]\n    kind: background\n    reason: said once here\n  - clause: 一、1\n    kind: heading\n    reason: said again here\n",
+         "entries[1]", 6, "classified twice"),
+        ("  - sentences: [一、1#2]\n    kind: vague\n    reason: not actionable\n", "entries[0].kind", 4, "not one of: furniture, heading"),
+        ("  - sentences: [一、1#2]\n    kind: restatement\n    see: [六、1#99]\n    reason: says it again\n", "entries[0].see[0]", 5, "no sentence '六、1#99'"),
+    ],
+)
+def test_bad_classification_is_located(rules_root: Path, text: str, field: str, line: int, words: str) -> None:
+    path = _classify(rules_root, "document: anyang-2018-2\nentries:\n" + text)
+    with pytest.raises(RuleFileError) as info:
+        load(rules_root)
+    assert (info.value.file, info.value.field) == (str(path), field)
+    assert info.value.line == line
+    assert words in str(info.value)
+
+
+def test_rule_file_clause_must_exist(rules_root: Path) -> None:
+    text = _replace(GOOD, "clause: 六、1", "clause: 六、9")
+    error, path = _fails(rules_root, text)
+    _located(error, path, 2, "clause")
+    assert "did you mean" in str(error)
+
+
+def test_quote_outside_its_clause_is_refused(rules_root: Path) -> None:
+    text = _replace(GOOD, "clause: 六、1", "clause: 六、2")  # the quote is in 六、1
+    error, path = _fails(rules_root, text)
+    _located(error, path, line_of(text, ANYANG_QUOTE), "rules[0].quotes[0]")
+    assert "not in its clause 六、2" in str(error)
+
+
+def test_quote_naming_an_unknown_clause_is_refused(rules_root: Path) -> None:
+    text = _replace(GOOD, f"      - {ANYANG_QUOTE}", f"      - {ANYANG_QUOTE}\n      - {{clause: 附件 99, text: 发放国家助学金}}")
+    error, path = _fails(rules_root, text)
+    _located(error, path, line_of(text, "附件 99"), "rules[0].quotes[1].clause")
 
 
 def test_bundled_rulebook_loads() -> None:
@@ -597,7 +637,7 @@ def test_field_names_with_double_underscores_do_not_collide_with_paths(tmp_path:
     root = make_rulebook(tmp_path / "rules", facts)
     own = rule_item("syn/own", document=MOE, when={"field": "school__level", "op": "==", "value": "自填"})
     linked = rule_item("syn/linked", document=MOE, when={"field": "school.level", "op": "==", "value": "secondary_vocational"})
-    write_rule_file(root, f"{MOE}/01.yaml", rule_file(MOE, "一", own, linked))
+    write_rule_file(root, f"{MOE}/01.yaml", rule_file(MOE, "二、", own, linked))
     try:
         book = policyrules.load_rulebook(root)
     except RuleFileError as error:

@@ -66,7 +66,7 @@ def book(tmp_path_factory: pytest.TempPathFactory) -> policyrules.Rulebook:
         when={"not": {"field": "poverty_county", "op": "==", "value": True}},
         extra={"deadline": {"text": "到2020年底", "date": "2020-12-31"}, "range": {"min": 1.5, "max": 2.5, "unit": "percent", "of": "职工工资总额"}},
     )
-    write_rule_file(root, f"{MOE}/01.yaml", rule_file(MOE, "一", anchor_item(), anchor_item("school"), anchor_item("region"), derived, aid, needy, funding, target))
+    write_rule_file(root, f"{MOE}/01.yaml", rule_file(MOE, "二、", anchor_item(), anchor_item("school"), anchor_item("region"), derived, aid, needy, funding, target))
     grant = rule_item("syn/grant", when=GRANT_WHEN, extra={"amount": {"value": 2000, "unit": "CNY", "period": "per_student_per_year"}})
     unknown_deadline = rule_item("syn/school-duty", subject="school", modality="obligation", when={"field": "level", "op": "==", "value": "secondary_vocational"}, extra={"deadline": {"text": "秋季学期开学前", "date": "unknown"}})
     write_rule_file(root, f"{ANYANG}/06-1.yaml", rule_file(ANYANG, "六、1", grant, unknown_deadline))
@@ -364,7 +364,7 @@ def _write_generated(root: Path, specs: list[dict[str, Any]]) -> None:
     for spec in specs:
         modality = "derived" if spec["key"] else "entitlement"
         items.append(rule_item(spec["id"], document=MOE, subject="thing", modality=modality, when=spec["when"], effect_key=spec["key"] or "effect", in_force={"from": "1990"}))
-    write_rule_file(root, f"{MOE}/01.yaml", rule_file(MOE, "一", *items))
+    write_rule_file(root, f"{MOE}/01.yaml", rule_file(MOE, "二、", *items))
 
 
 def _check_agreement(tmp_path_factory: pytest.TempPathFactory, specs: list[dict[str, Any]], facts: list[dict[str, Any]]) -> None:

@@ -42,11 +42,19 @@ def _describe(error: ValidationError) -> str:
         match = re.search(r"'([^']+)' is a required property", error.message)
         if match:
             return f"missing required field {match.group(1)!r}"
-    if error.validator == "enum":
-        return f"{error.instance!r} is not one of: {', '.join(map(str, error.validator_value))}" + suggest(
-            str(error.instance), map(str, error.validator_value)
-        )
+    choices = _choices(error)
+    if choices is not None:
+        return f"{error.instance!r} is not one of: {', '.join(choices)}" + suggest(str(error.instance), choices)
     return error.message
+
+
+def _choices(error: ValidationError) -> list[str] | None:
+    """The allowed values of an enum, or of a oneOf whose alternatives are all constants."""
+    if error.validator == "enum":
+        return [str(v) for v in error.validator_value]
+    if error.validator == "oneOf" and all(isinstance(alt, dict) and "const" in alt for alt in error.validator_value):
+        return [str(alt["const"]) for alt in error.validator_value]
+    return None
 
 
 def _unknown_key(error: ValidationError) -> tuple[str, list[str]] | None:

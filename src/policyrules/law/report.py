@@ -26,7 +26,7 @@ def to_dict(accounts: Sequence[DocumentAccount]) -> dict[str, Any]:
                 "number": doc.document.number,
                 "title": doc.document.title,
                 "complete": doc.document.complete,
-                **doc.counts(),
+                "counts": doc.counts(),
                 "clauses": [
                     {
                         "path": clause.clause.path,

@@ -1,0 +1,70 @@
+"""policyrules test: a casebook run against a rulebook reports every difference."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from policyrules.cli import main
+
+CASEBOOK = Path(__file__).parent / "casebook"
+
+CASE = """\
+cases:
+  - name: 内黄县中职建档立卡学生
+    as_of: 2018-09-01
+    case:
+      region: {{id: nh, province: 河南省, city: 安阳市, county: 内黄县}}
+      school: {{id: sch, region: nh, level: secondary_vocational, ownership: public}}
+      household: {{id: h1, region: nh, poverty_registered: true}}
+      student: {{id: s1, school: sch, household: h1, full_time: {full_time}, formal_enrolment: true}}
+    expect:
+      applies:
+        - {{rule: anyang-2018-2/06-1/national-grant, subject: s1, amount: {amount}}}
+      does_not_apply:
+        - {{rule: anyang-2018-2/05-2/higher-vocational-funding, subject: sch}}
+"""
+
+
+def _write(tmp_path: Path, **values: object) -> Path:
+    path = tmp_path / "mine.yaml"
+    path.write_text(CASE.format(**{"full_time": "true", "amount": 2000, **values}), encoding="utf-8")
+    return path
+
+
+def test_passing_casebook(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["test", str(_write(tmp_path))])
+    assert result.exit_code == 0, result.output
+    assert "PASS mine.yaml:2 内黄县中职建档立卡学生" in result.output
+    assert result.output.strip().endswith("1 passed, 0 failed")
+
+
+def test_a_wrong_amount_is_a_failure_with_the_difference(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["test", str(_write(tmp_path, amount=2500))])
+    assert result.exit_code == 1
+    assert "FAIL mine.yaml:2" in result.output
+    assert "anyang-2018-2/06-1/national-grant for s1: amount should be 2500, is 2000" in result.output
+
+
+def test_a_rule_that_no_longer_applies_is_named(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["test", str(_write(tmp_path, full_time="false"))])
+    assert result.exit_code == 1
+    assert "anyang-2018-2/06-1/national-grant should apply for s1; it did not" in result.output
+
+
+def test_a_malformed_casebook_is_one_located_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("cases:\n  - name: x\n    case: {}\n    expect: {applies: [{rule: r, amout: 1}]}\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["test", str(path)])
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1
+    assert f"{path}:4" in result.output and "did you mean 'amount'" in result.output
+
+
+def test_project_casebook_with_coverage() -> None:
+    result = CliRunner().invoke(main, ["test", str(CASEBOOK), "--coverage"])
+    assert result.exit_code == 0, result.output
+    assert "rules shown applying:" in result.output
+    assert "sentences of anyang-2018-2 exercised:" in result.output
+    assert " 0 failed" in result.output
