@@ -85,7 +85,10 @@ def test_unaccounted_is_an_error_only_where_the_document_is_complete(tmp_path: P
     registry.write_text(registry.read_text(encoding="utf-8").replace("    source: sources/moe-2019-4.txt\n", "    source: sources/moe-2019-4.txt\n    complete: true\n"), encoding="utf-8")
     unaccounted = [m for m in lint_path(root) if m.code == "unaccounted"]
     assert {m.severity for m in unaccounted if "moe" in (m.file or "")} == {ERROR}
-    assert any(m.field == "四、（二）#2" for m in unaccounted)
+    located = next(m for m in unaccounted if m.field == "四、（二）#2")
+    source = root / "sources" / "moe-2019-4.txt"
+    assert located.file == str(source)
+    assert "统筹普通高中和中等职业教育协调发展" in source.read_text(encoding="utf-8").splitlines()[located.line - 1]
 
 
 def test_a_sentence_both_encoded_and_classified_is_an_error(tmp_path: Path) -> None:

@@ -83,9 +83,10 @@ def _accounting(data: RulebookData) -> list[Message]:
         for item in document.sentences():
             sentence = item.sentence
             if item.state == UNACCOUNTED:
+                line = document.tree.raw.count("\n", 0, sentence.start) + 1
                 out.append(
                     Message(severity, "unaccounted", f"sentence {sentence.id} is neither encoded nor classified: {sentence.text[:60]}",
-                            document.document.source, clause=sentence.clause, field=sentence.id)
+                            str(data.root / document.document.source), line, clause=sentence.clause, field=sentence.id)
                 )
             elif item.conflict:
                 entry = item.classification
