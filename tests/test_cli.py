@@ -230,3 +230,19 @@ def test_fields_with_an_unknown_entity_suggests() -> None:
     result = CliRunner().invoke(main, ["fields", "studnt"])
     assert result.exit_code == 2
     assert "did you mean 'student'" in result.output
+
+
+def test_explain_shows_the_failed_condition_behind_a_chained_rule(tmp_path: Path) -> None:
+    case = tmp_path / "case.yaml"
+    case.write_text(
+        "region: [{id: nh, province: 河南省, city: 安阳市, county: 内黄县}]\n"
+        "school: {id: sch, region: nh, level: secondary_vocational}\n"
+        "household: {id: h1, region: nh, poverty_registered: true}\n"
+        "student: {id: s1, school: sch, household: h1, full_time: false, formal_enrolment: true}\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["evaluate", str(case), "--as-of", "2019-01-01", "--explain"])
+    assert result.exit_code == 0, result.output
+    line = next(l for l in result.output.splitlines() if "anyang-2018-2/06-1/national-grant for student s1" in l)
+    assert "derived registered_poor_vocational_student (does_not_apply" in line
+    assert "full_time == true (actual: false)" in line

@@ -130,7 +130,7 @@ def test_negated_leaf_is_shown_negated_with_its_outward_result() -> None:
 def test_derived_lookup() -> None:
     node = c.AllOf((A_TRUE, c.Derived("poor", O)))
     for answer in (T, F, U):
-        assert evaluate(node, FACT, lambda key, answer=answer: answer)[0] is answer
+        assert evaluate(node, FACT, lambda key, answer=answer: (answer, ()))[0] is answer
 
 
 def test_in_and_contains() -> None:
@@ -303,3 +303,30 @@ def test_thresholds_report_compliance(rules_root: Path) -> None:
         (finding,) = [f for f in book.evaluate(case, as_of="2020-01-01").findings if f.rule_id == "syn/funding"]
         assert finding.status == expected
         assert [(ch.kind, ch.condition, ch.actual) for ch in finding.compliance] == [("threshold", "annual_funding_per_student >= 12000", actual)]
+
+
+def test_why_not_of_a_chained_rule_reaches_the_input_facts() -> None:
+    """A grant that chains on 中职建档立卡学生 names the derived rule's failed condition and the value seen."""
+    book = policyrules.load_rulebook()
+    case = anyang_case(full_time=False)
+    decision = book.evaluate(case, as_of="2019-01-01")
+    (outcome,) = decision.why_not("anyang-2018-2/06-1/national-grant")
+    assert outcome.status is Status.DOES_NOT_APPLY
+    (derived,) = [check for check in outcome.checks if check.kind == "derived"]
+    assert derived.actual == "does_not_apply"  # decided false: never shown as missing
+    (producer,) = derived.because
+    assert producer.rule == "anyang-2018-2/06-1/registered-poor-vocational-student"
+    failed = [(leaf.condition, leaf.actual) for leaf in producer.because]
+    assert ("full_time == true", "false") in failed
+    again = policyrules.Decision.from_dict(decision.to_dict())
+    assert again.why_not("anyang-2018-2/06-1/national-grant") == (outcome,)
+
+
+def test_why_not_of_a_chained_rule_names_the_missing_fact() -> None:
+    book = policyrules.load_rulebook()
+    case = anyang_case(formal_enrolment=...)
+    decision = book.evaluate(case, as_of="2019-01-01")
+    (outcome,) = decision.why_not("anyang-2018-2/06-1/national-grant")
+    assert outcome.status is Status.UNDETERMINED
+    leaves = [leaf for check in outcome.checks for leaf in check.leaves()]
+    assert [(leaf.condition, leaf.actual) for leaf in leaves if leaf.kind == "when"] == [("formal_enrolment == true", None)]

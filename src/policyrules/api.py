@@ -135,16 +135,21 @@ class Rulebook:
     ) -> tuple[Status, tuple[Check, ...]]:
         if rule.index not in memo:
 
-            def derived(key: str) -> Status:
-                results = [self._outcome(p, fact, memo, explain)[0] for p in self._producers.get((rule.subject, key), ())]
-                if Status.APPLIES in results:
-                    return Status.APPLIES
-                return Status.UNDETERMINED if Status.UNDETERMINED in results else Status.DOES_NOT_APPLY
+            def derived(key: str) -> tuple[Status, tuple[Check, ...]]:
+                """A conclusion holds if any rule drawing it applies; the checks are those rules' own."""
+                producers = self._producers.get((rule.subject, key), ())
+                results = [(p, *self._outcome(p, fact, memo, explain)) for p in producers]
+                statuses = {status for _, status, _ in results}
+                status = next(s for s in (Status.APPLIES, Status.UNDETERMINED, Status.DOES_NOT_APPLY) if s in statuses)
+                because = tuple(
+                    Check("rule", p.title, s.value, s, p.file, p.line, checks, p.id) for p, s, checks in results if s is status
+                )
+                return status, because if explain else ()
 
             if explain:
                 memo[rule.index] = self._explain[rule.index](fact, derived)
             else:
-                memo[rule.index] = (self._truth[rule.index](fact, derived), ())
+                memo[rule.index] = (self._truth[rule.index](fact, lambda key: derived(key)[0]), ())
         return memo[rule.index]
 
     def _finding(self, rule: Rule, subject: SubjectRef, fact: Mapping[str, Any], day: _dt.date) -> Finding:

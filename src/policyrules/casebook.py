@@ -124,7 +124,7 @@ def _not_applying(decision: Decision, item: dict[str, Any], status: Status, deta
         if outcome.status is not status:
             out.append(f"{rule} for {outcome.subject.id} should be {status.value}, is {outcome.status.value}")
             continue
-        texts = [c.condition for c in outcome.checks]
+        texts = [leaf.condition for check in outcome.checks for leaf in check.leaves()]
         for fragment in item.get(detail, []):
             if not any(fragment in text for text in texts):
                 out.append(f"{rule} for {outcome.subject.id}: no {detail} condition mentions {fragment!r} ({'; '.join(texts)})")

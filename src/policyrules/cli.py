@@ -262,7 +262,16 @@ def _print_decision(decision: Decision, book: Rulebook, explain: bool) -> None:
 
 
 def _checks_text(checks: tuple[Check, ...]) -> str:
-    return "; ".join(f"{c.condition} (actual: {c.actual if c.actual is not None else 'missing'})" for c in checks)
+    """Each check with the value seen; a conclusion drawn by another rule shows that rule's checks."""
+    parts = []
+    for check in checks:
+        if check.kind == "rule":
+            parts.append(f"{check.rule}: {_checks_text(check.because)}")
+        elif check.because:
+            parts.append(f"{check.condition} ({check.actual} — {_checks_text(check.because)})")
+        else:
+            parts.append(f"{check.condition} (actual: {check.actual if check.actual is not None else 'missing'})")
+    return "; ".join(parts)
 
 
 def _print_finding(console: Console, finding: Finding) -> None:

@@ -32,17 +32,26 @@ _FLIP = {T: F, F: T, U: U}
 
 @attrs.frozen
 class Check:
-    """One leaf condition as evaluated for one subject."""
+    """One leaf condition as evaluated for one subject.
 
-    kind: str  # when / jurisdiction / in_force / threshold
+    A `derived` check (a conclusion another rule draws) carries in `because` the checks
+    that decided that rule, and so on down to the input facts: an auditor asking why a
+    chained rule did not apply sees the failed or missing facts, not just the conclusion's
+    name. Its `actual` is the conclusion's status, so a conclusion decided false is never
+    shown as a missing fact.
+    """
+
+    kind: str  # when / jurisdiction / in_force / threshold / derived / rule (a rule deciding a derived fact)
     condition: str  # e.g. "school.level == secondary_vocational" (prefixed "not " when negated)
     actual: str | None  # the fact's value as shown to an auditor; None when the fact is missing
     result: Status
     file: str | None = None
     line: int | None = None
+    because: tuple["Check", ...] = ()
+    rule: str | None = None  # for a `rule` check: the rule that draws (or fails to draw) the conclusion
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "kind": self.kind,
             "condition": self.condition,
             "actual": self.actual,
@@ -50,10 +59,19 @@ class Check:
             "file": self.file,
             "line": self.line,
         }
+        if self.rule is not None or self.because:
+            out["rule"] = self.rule
+            out["because"] = [check.to_dict() for check in self.because]
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Check":
-        return cls(data["kind"], data["condition"], data["actual"], Status(data["result"]), data["file"], data["line"])
+        because = tuple(cls.from_dict(c) for c in data.get("because", ()))
+        return cls(data["kind"], data["condition"], data["actual"], Status(data["result"]), data["file"], data["line"], because, data.get("rule"))
+
+    def leaves(self) -> tuple["Check", ...]:
+        """This check and every check under it, depth first."""
+        return (self, *(leaf for check in self.because for leaf in check.leaves()))
 
 
 _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
@@ -85,12 +103,12 @@ def _window(node: c.Window, as_of: int) -> Status:
 
 
 DerivedLookup = Callable[[str], Status]
+DerivedWhy = Callable[[str], tuple[Status, tuple[Check, ...]]]  # status of a conclusion and the checks of the rules that decide it
+
+Explain = Callable[[Mapping[str, Any], DerivedWhy], tuple[Status, tuple[Check, ...]]]
 
 
-Explain = Callable[[Mapping[str, Any], DerivedLookup], tuple[Status, tuple[Check, ...]]]
-
-
-def evaluate(node: c.Node, fact: Mapping[str, Any], derived: DerivedLookup) -> tuple[Status, tuple[Check, ...]]:
+def evaluate(node: c.Node, fact: Mapping[str, Any], derived: DerivedWhy) -> tuple[Status, tuple[Check, ...]]:
     """(status, the checks that decided it). Unknown only where a needed fact is missing."""
     return compile_explain(node)(fact, derived)
 
@@ -108,7 +126,7 @@ def compile_explain(node: c.Node, negated: bool = False) -> Explain:
         decisive = F if isinstance(node, c.AllOf) else T  # one false item decides an all, one true an any
         otherwise = _FLIP[decisive]
 
-        def group(fact: Mapping[str, Any], derived: DerivedLookup) -> tuple[Status, tuple[Check, ...]]:
+        def group(fact: Mapping[str, Any], derived: DerivedWhy) -> tuple[Status, tuple[Check, ...]]:
             deciding: list[Check] = []
             unknown: list[Check] = []
             others: list[Check] = []
@@ -125,7 +143,7 @@ def compile_explain(node: c.Node, negated: bool = False) -> Explain:
     if isinstance(node, c.Not):
         inner = compile_explain(node.item, not negated)
 
-        def negation(fact: Mapping[str, Any], derived: DerivedLookup) -> tuple[Status, tuple[Check, ...]]:
+        def negation(fact: Mapping[str, Any], derived: DerivedWhy) -> tuple[Status, tuple[Check, ...]]:
             status, checks = inner(fact, derived)
             return _FLIP[status], checks
 
@@ -135,7 +153,7 @@ def compile_explain(node: c.Node, negated: bool = False) -> Explain:
     if isinstance(node, c.Window):
         window = node
 
-        def in_force(fact: Mapping[str, Any], derived: DerivedLookup) -> tuple[Status, tuple[Check, ...]]:
+        def in_force(fact: Mapping[str, Any], derived: DerivedWhy) -> tuple[Status, tuple[Check, ...]]:
             as_of = fact[c.AS_OF]
             status = _window(window, as_of)
             return status, (Check("in_force", text, _dt.date.fromordinal(as_of).isoformat(), status, file, line),)
@@ -144,15 +162,15 @@ def compile_explain(node: c.Node, negated: bool = False) -> Explain:
     if isinstance(node, c.Derived):
         key = node.key
 
-        def derived_fact(fact: Mapping[str, Any], derived: DerivedLookup) -> tuple[Status, tuple[Check, ...]]:
-            status = derived(key)
-            return status, (Check("derived", text, None, status, file, line),)
+        def derived_fact(fact: Mapping[str, Any], derived: DerivedWhy) -> tuple[Status, tuple[Check, ...]]:
+            status, because = derived(key)
+            return status, (Check("derived", text, status.value, status, file, line, because),)
 
         return derived_fact
     compare, test, kind, key = node, _compile_leaf(node), node.origin.kind, node.key
 
-    def leaf(fact: Mapping[str, Any], derived: DerivedLookup) -> tuple[Status, tuple[Check, ...]]:
-        status = test(fact, derived)
+    def leaf(fact: Mapping[str, Any], derived: DerivedWhy) -> tuple[Status, tuple[Check, ...]]:
+        status = test(fact, _no_lookup)
         shown = _show(compare, fact[key]) if key in fact else None
         return status, (Check(kind, text, shown, _FLIP[status] if negated else status, file, line),)
 
@@ -160,6 +178,10 @@ def compile_explain(node: c.Node, negated: bool = False) -> Explain:
 
 
 Truth = Callable[[Mapping[str, Any], DerivedLookup], Status]
+
+
+def _no_lookup(key: str) -> Status:
+    raise AssertionError("a comparison never looks up a derived fact")
 
 
 def compile_truth(node: c.Node) -> Truth:
