@@ -124,7 +124,6 @@ class _Building:
     pieces: list[tuple[int, str]] = attrs.field(factory=list)  # (raw offset, text) of its own lines
     breaks: set[int] = attrs.field(factory=set)  # raw offsets where a sentence must end
     headings: set[int] = attrs.field(factory=set)  # raw offsets where a heading sentence starts
-    end: int = 0
     path: str = ""
     columns: tuple[tuple[str, str], ...] = ()
 
@@ -246,10 +245,9 @@ def _table(lines: list[_Line], path: str) -> list[_Building]:
     for line in lines:
         match = _ROW.match(line.text)
         if match is None:  # the annex's title, header rows and section rows
-            cells = [c for c in line.text.split("\t") if c.strip()]
             annex.breaks.add(line.start)
             annex.headings.add(line.start)
-            annex.pieces.append((line.start, "\u3000".join(cells) if cells else line.text))
+            annex.pieces.append((line.start, line.text))
             continue
         cells = line.text.split("\t")
         number = match.group(1)
