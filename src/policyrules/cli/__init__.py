@@ -1,0 +1,10 @@
+"""The command line: evaluate cases, account for the law, lint rulebooks, run casebooks.
+
+One module per command; each parses its arguments, calls the library and renders. Nothing
+in the library imports this package.
+"""
+
+from . import casebook, check, coverage, evaluate, fields  # noqa: F401 - each registers its command
+from .base import main
+
+__all__ = ["main"]

@@ -1,0 +1,1 @@
+"""Rendering decisions and reports for people: text today, markdown and HTML to come."""

@@ -1,0 +1,93 @@
+"""The decision as text for a terminal: findings grouped by bearer, each with its citations.
+
+Rendering takes a decision and a writer (a rich Console), so the command line, and any
+other front end, print the same sheet; nothing here evaluates anything.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+
+from ..decision import Decision, Finding
+from ..explain import Check, Status
+from ..factschema import display
+
+MODALITY_ZH = {
+    "entitlement": "权利/待遇",
+    "obligation": "义务",
+    "prohibition": "禁止",
+    "permission": "允许",
+    "encouragement": "鼓励/支持",
+    "priority": "优先/倾斜",
+    "target": "目标",
+    "derived": "认定",
+}
+
+
+# Caseworkers read about people first; bodies and places follow (stable within a kind).
+PEOPLE_FIRST = ("student", "labourer", "household", "school", "enterprise", "government", "region")
+
+
+def print_decision(console: Console, decision: Decision, explain: bool) -> None:
+    """The whole sheet: header, findings by bearer, undetermined rules, and (explain) what does not apply."""
+    title = decision.case or "case"
+    console.print(f"[bold]{escape(title)}[/bold]  as of {decision.as_of.isoformat()}  "
+                  f"({len(decision.findings)} findings, rulebook {decision.rulebook[:12]})")
+    groups: dict[tuple[str, str, str | None], list[Finding]] = {}
+    for finding in decision.findings:
+        key = (finding.bearer.entity, finding.bearer.label, finding.bearer.id)
+        groups.setdefault(key, []).append(finding)
+    ordered = sorted(groups.items(), key=lambda item: PEOPLE_FIRST.index(item[0][0]) if item[0][0] in PEOPLE_FIRST else len(PEOPLE_FIRST))
+    for (entity, label, ident), findings in ordered:
+        who = f"{label} [{entity}{' ' + ident if ident else ''}]"
+        console.print(f"\n[bold underline]{escape(who)}[/bold underline]")
+        for finding in findings:
+            _print_finding(console, finding)
+    undetermined = decision.undetermined
+    if undetermined:
+        console.print("\n[bold]Undetermined (a needed fact is missing)[/bold]")
+        for outcome in undetermined:
+            missing = ", ".join(check.condition for check in outcome.checks)
+            console.print(f"  ? {escape(outcome.rule_id)} for {outcome.subject.type} {escape(outcome.subject.id)}: {escape(missing)}")
+    if explain:
+        console.print("\n[bold]Does not apply[/bold]")
+        for outcome in decision.outcomes_with(Status.DOES_NOT_APPLY):
+            failed = checks_text(outcome.checks)
+            console.print(f"  - {escape(outcome.rule_id)} for {outcome.subject.type} {escape(outcome.subject.id)}: {escape(failed)}")
+
+
+def checks_text(checks: tuple[Check, ...]) -> str:
+    """Each check with the value seen; a conclusion drawn by another rule shows that rule's checks."""
+    parts = []
+    for check in checks:
+        if check.kind == "rule":
+            parts.append(f"{check.rule}: {checks_text(check.because)}")
+        elif check.because:
+            parts.append(f"{check.condition} ({check.actual} — {checks_text(check.because)})")
+        else:
+            parts.append(f"{check.condition} (actual: {check.actual if check.actual is not None else 'missing'})")
+    return "; ".join(parts)
+
+
+def _print_finding(console: Console, finding: Finding) -> None:
+    line = f"  • [{MODALITY_ZH.get(finding.modality, finding.modality)}] {finding.title}"
+    if finding.amount:
+        amount = finding.amount
+        line += f" — {'约' if amount.approximate else ''}{display(amount.value)} {amount.unit}"
+        if amount.period:
+            line += f" {amount.period}"
+    if finding.range:
+        line += f" — {display(finding.range.min)}–{display(finding.range.max)} {finding.range.unit}"
+    if finding.subject.type != finding.bearer.entity or finding.bearer.id is None:
+        line += f"  (for {finding.subject.type} {finding.subject.id})"
+    console.print(escape(line))
+    if finding.status != "applies":
+        detail = checks_text(finding.compliance)
+        console.print(escape(f"      status: {finding.status} — {detail}"))
+    if finding.deadline:
+        due = finding.next_due.isoformat() if finding.next_due else "date unknown"
+        console.print(escape(f"      deadline: {finding.deadline.text} ({due})"))
+    for citation in finding.citations:
+        number = citation.number or citation.title
+        console.print(escape(f"      {number} {citation.clause}: “{citation.quote}”"))
