@@ -55,3 +55,33 @@ def test_installed_wheel_finds_the_bundled_rulebook(tmp_path: Path) -> None:
     assert cli.returncode == 0, cli.stderr
     assert "安政办〔2018〕2号" in cli.stdout
     assert "每生每年2000元标准发放国家助学金" in cli.stdout
+
+
+def test_durable_rules_patch_only_swaps_the_call_python_3_13_removed() -> None:
+    """The project's patch to durable-rules changes nothing but PyEval_CallObject → PyObject_CallObject."""
+    patch = (ROOT / "patches" / "durable-rules-2.0.28-py313.patch").read_text(encoding="utf-8").splitlines()
+    removed = [line[1:] for line in patch if line.startswith("-") and not line.startswith("---")]
+    added = [line[1:] for line in patch if line.startswith("+") and not line.startswith("+++")]
+    assert removed and len(removed) == len(added)
+    assert all("PyEval_CallObject(" in line for line in removed)
+    assert [line.replace("PyEval_CallObject(", "PyObject_CallObject(") for line in removed] == added
+    assert {line.split()[1] for line in patch if line.startswith("--- ")} == {"a/src/rulespy/rules.c"}
+
+
+def test_durable_rules_set_up_is_idempotent_and_offline_once_installed() -> None:
+    """Run again where durable_rules_engine imports, the set-up script does nothing (no download)."""
+    env = dict(os.environ, PIP_NO_INDEX="1")  # a download attempt would fail
+    result = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "install-durable-rules.sh"), sys.executable], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "" and result.stderr == ""
+
+
+def test_the_engine_imports_on_this_interpreter() -> None:
+    """The suite runs on 3.11 and 3.13 in CI; on each the native engine must load and run a ruleset."""
+    import durable_rules_engine as native
+
+    handle = native.create_ruleset(f"probe_{sys.version_info.minor}", '{"r": {"all": [{"m": {"x": 1}}]}}')
+    assert isinstance(handle, int)
+    native.delete_ruleset(handle)
