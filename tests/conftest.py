@@ -6,14 +6,16 @@ files are written by each test, so behaviour tests never depend on the bundled e
 Every test function runs in a forked child process (see `pytest_pyfunc_call` below): the
 native rules engine can kill the interpreter (SIGSEGV / SIGABRT), and one such crash must
 fail one test, not end the whole run. Fixtures are set up in the parent, so a test cannot
-change a shared (module-scoped) fixture for the next one. Set POLICYRULES_TESTS_NO_FORK=1
-to run in-process (e.g. with --pdb).
+change a shared (module-scoped) fixture for the next one. A test still running after
+TEST_TIMEOUT seconds is killed and failed, so a hang cannot stall the run. Set
+POLICYRULES_TESTS_NO_FORK=1 to run in-process (e.g. with --pdb).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import select
 import shutil
 import signal
 import sys
@@ -28,6 +30,7 @@ import policyrules
 from policyrules.resources import bundled_rulebook
 
 BUNDLED = bundled_rulebook()
+TEST_TIMEOUT = 600  # seconds a forked test may run before it is killed and failed
 
 # Real sentences of the source texts (quotes must be verbatim).
 ANYANG = "anyang-2018-2"
@@ -220,6 +223,11 @@ def _run_forked(pyfuncitem: pytest.Function) -> None:
             os._exit(code)
     os.close(write_fd)
     with os.fdopen(read_fd, "rb") as pipe:
+        ready, _, _ = select.select([pipe], [], [], TEST_TIMEOUT)
+        if not ready:  # a hang fails this test, not the whole run
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            pytest.fail(f"the test did not finish within {TEST_TIMEOUT} s (killed)", pytrace=False)
         report = pipe.read().decode("utf-8", "replace")
     _, status = os.waitpid(pid, 0)
     if os.WIFSIGNALED(status):

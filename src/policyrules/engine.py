@@ -6,9 +6,27 @@ engine every 0.2 s, unsynchronised with the caller (lost findings, segfaults und
 and its per-action machinery (closures, state re-encoding) costs more than the matching.
 Here every call into the native engine goes through one lock and no thread is started.
 
-Each case runs in a session of its own, deleted afterwards even on error. Each Engine owns
-its native ruleset (freed when the Engine is collected), so any number of rulebooks (e.g.
-two versions of the rules) live side by side in one process.
+**Limits.** The native network keeps each node's children in fixed tables: 512 hash
+slots for distinct comparisons (when all are full, building the ruleset loops forever in
+C holding the GIL), 256 rules ending at one node (error 108) and 128 `not exists` tests
+(error 107). So the rulebook is compiled into several native rulesets, one group of rules
+of one subject type each, no group holding more than `MAX_BRANCHES` alternatives (a rule's
+condition expanded into its disjunctive normal form): no node can then have more children
+than that, far below every table. A rule that alone expands beyond it is refused with its
+file and line before durable_rules ever sees it (see docs/limits.md).
+
+**Chaining across groups.** A derived fact is asserted into every group that has a rule
+joining on it, so forward chaining works whatever group its producer and consumers fell in.
+
+**Sessions.** Each case runs in a session of its own in each group it touches, deleted
+afterwards even on error or interrupt; should the cleanup itself be interrupted, the
+sessions it left are deleted before the next case runs. durable_rules initialises a
+session's action context only when an action starts, and deleting a session in which no
+action ever started frees wild pointers (the process aborts): every session therefore
+begins with a marker fact whose rule fires once, and cleanup starts any pending action
+before it deletes, so a session interrupted anywhere (KeyboardInterrupt, an async
+exception) is still deleted safely. Each Engine owns its native rulesets (freed when it is
+collected), so any number of rulebooks live side by side in one process.
 """
 
 from __future__ import annotations
@@ -21,21 +39,29 @@ import weakref
 from collections.abc import Sequence
 from typing import Any
 
+import attrs
 import durable_rules_engine as native
 
+from . import conditions as c
 from .compiler import compile_rule, derived_fact
-from .errors import EngineError
+from .errors import EngineError, RuleFileError
 from .model import Rule
 
 _names = itertools.count()
 
+MAX_BRANCHES = 100
+"""Alternatives (DNF branches) per native ruleset: below the 128-entry table, the smallest."""
+
 # Result codes of the native assert calls that are answers, not failures (1, "not
 # handled", means no rule tests the fact: nothing to do).
 OK, OBSERVED = 0, 2
+SID_NOT_FOUND = 309
 
 ENGINE_CODES = {
     101: "the engine ran out of memory",
-    106: "too many rules for the engine",
+    106: "too many distinct conditions on one node of the engine's network",
+    107: "too many 'missing' tests on one node of the engine's network",
+    108: "too many rules ending at one node of the engine's network",
     113: "a condition has too many parts for the engine",
     302: "a fact has more than 255 properties (the engine's limit); the case links too many fields for one subject",
     303: "a fact is nested too deeply for the engine",
@@ -44,18 +70,19 @@ ENGINE_CODES = {
     314: "a value is too large for the engine",
 }
 
-# durable_rules initialises a session's action context only when an action starts, and
-# deleting a session in which no action ever ran frees wild pointers (the process aborts).
-# So every session begins with a marker fact whose rule fires once.
 SESSION_KIND = "_session"
 SESSION_RULE = {"all": [{"f": {"_kind": SESSION_KIND}}]}
+
+
+def _code(exc: BaseException) -> int | None:
+    match = re.search(r"error code: (\d+)", str(exc))
+    return int(match.group(1)) if match else None
 
 
 def _engine_error(exc: BaseException) -> EngineError:
     if isinstance(exc, MemoryError):
         return EngineError("the engine ran out of memory (durable_rules error code 101)")
-    match = re.search(r"error code: (\d+)", str(exc))
-    code = int(match.group(1)) if match else None
+    code = _code(exc)
     meaning = ENGINE_CODES.get(code or -1, "unexpected engine error")
     return EngineError(f"{meaning} (durable_rules error code {code}: {exc})")
 
@@ -67,84 +94,186 @@ def _forget(handle: int) -> None:
         pass
 
 
+def branches(node: c.Node, negated: bool = False) -> int:
+    """How many alternatives durable_rules builds for a condition (its DNF size)."""
+    if isinstance(node, c.Compare):
+        return len(node.value) if node.op == "in" and not negated else 1
+    if isinstance(node, c.Not):
+        return branches(node.item, not negated)
+    if isinstance(node, (c.AllOf, c.AnyOf)):
+        counts = [branches(item, negated) for item in node.items]
+        if isinstance(node, c.AllOf) != negated:
+            product = 1
+            for count in counts:
+                product *= count
+            return product
+        return sum(counts)
+    return 1  # windows and derived joins add no alternatives
+
+
+def plan(rules: Sequence[Rule], limit: int = MAX_BRANCHES) -> list[list[Rule]]:
+    """Groups of rules of one subject type, each within `limit` alternatives, in rulebook order."""
+    groups: list[list[Rule]] = []
+    open_group: dict[str, tuple[list[Rule], int]] = {}
+    for rule in rules:
+        size = branches(rule.condition)
+        if size > limit:
+            raise RuleFileError(
+                f"rule {rule.id}: its condition expands to {size} alternatives (any / in values multiplied out); "
+                f"the engine takes at most {limit} per rule: split the rule",
+                file=rule.file, line=rule.line, field="when",
+            )
+        group, used = open_group.get(rule.subject, (None, 0))
+        if group is None or used + size > limit:
+            group, used = [], 0
+            groups.append(group)
+        group.append(rule)
+        open_group[rule.subject] = (group, used + size)
+    return groups
+
+
+@attrs.define
+class _Group:
+    """One native ruleset: a group of rules of one subject type."""
+
+    handle: int
+    subject: str
+    actions: dict[str, tuple[int, str | None] | None]  # rule name -> (rule index, derived key or None); None: the marker
+    joins: frozenset[str]  # derived facts its rules join on
+
+
 Firing = tuple[int, str]  # (rule index, subject id)
 
 
 class Engine:
-    """One compiled rulebook inside durable_rules' native engine."""
+    """One compiled rulebook inside durable_rules' native engine (one ruleset per group of rules)."""
 
-    def __init__(self, rules: Sequence[Rule]) -> None:
+    def __init__(self, rules: Sequence[Rule], limit: int = MAX_BRANCHES) -> None:
         self._lock = threading.Lock()
         self._sessions = itertools.count()
-        self._fired: list[Firing] = []  # the current session's firings (under the lock)
+        self._fired: list[Firing] = []  # the current case's firings (under the lock)
+        # (session, group) -> an action has started there: every session that may exist. An
+        # entry leaves only once its session is deleted, so cleanup that is itself
+        # interrupted is finished before the next case runs.
+        self._open: dict[tuple[str, int], bool] = {}
+        self._sid = ""
         self.name = f"policyrules_{next(_names)}"
-        definition: dict[str, Any] = {f"r{rule.index}": compile_rule(rule) for rule in rules}
-        definition["session"] = SESSION_RULE
-        # What an action does, by rule name: (rule index, derived key or None).
-        self._actions: dict[str, tuple[int, str | None] | None] = {
-            f"r{rule.index}": (rule.index, rule.effect.key if rule.derived else None) for rule in rules
-        }
-        self._actions["session"] = None
-        try:
-            self._handle = native.create_ruleset(self.name, json.dumps(definition, ensure_ascii=False))
-        except (native.error, MemoryError) as exc:
-            raise _engine_error(exc) from None
-        weakref.finalize(self, _forget, self._handle)
+        self._groups: list[_Group] = []
+        for number, group in enumerate(plan(rules, limit)):
+            definition: dict[str, Any] = {f"r{rule.index}": compile_rule(rule) for rule in group}
+            definition["session"] = SESSION_RULE
+            actions: dict[str, tuple[int, str | None] | None] = {
+                f"r{rule.index}": (rule.index, rule.effect.key if rule.derived else None) for rule in group
+            }
+            actions["session"] = None
+            joins = frozenset(leaf.key for rule in group for leaf in c.leaves(rule.condition) if isinstance(leaf, c.Derived))
+            try:
+                handle = native.create_ruleset(f"{self.name}_{number}", json.dumps(definition, ensure_ascii=False))
+            except (native.error, MemoryError) as exc:
+                raise _engine_error(exc) from None
+            weakref.finalize(self, _forget, handle)
+            self._groups.append(_Group(handle, group[0].subject, actions, joins))
+        self._by_subject: dict[str, list[int]] = {}
+        self._joining: dict[str, list[int]] = {}
+        for number, g in enumerate(self._groups):
+            self._by_subject.setdefault(g.subject, []).append(number)
+            for key in g.joins:
+                self._joining.setdefault(key, []).append(number)
+
+    @property
+    def rulesets(self) -> int:
+        return len(self._groups)
 
     def run(self, cases: Sequence[Sequence[dict[str, Any]]]) -> list[list[Firing]]:
-        """Assert each case's flat facts in a fresh session; the firings of each case."""
+        """Assert each case's flat facts in fresh sessions; the firings of each case."""
         with self._lock:
             return [self._run_one(facts) for facts in cases]
 
-    def _assert(self, fact: dict[str, Any]) -> None:
-        """Assert one fact and run every action it triggers."""
+    def _run_one(self, facts: Sequence[dict[str, Any]]) -> list[Firing]:
+        self._close()  # what an interrupted cleanup left
+        self._fired = []
+        sid = self._sid = f"c{next(self._sessions)}"
         try:
-            code, state = native.assert_fact(self._handle, json.dumps(fact, ensure_ascii=False))
+            for fact in facts:
+                for number in self._by_subject.get(fact["_kind"], ()):
+                    self._assert(number, dict(fact, sid=sid), sid)
+            return self._fired
+        finally:
+            self._close()
+
+    def _enter(self, number: int, sid: str) -> None:
+        """Open the case's session in a group: the marker fact, whose action initialises it."""
+        if (sid, number) in self._open:
+            return
+        self._open[sid, number] = False  # from here on the session may exist
+        self._assert_native(number, {"_kind": SESSION_KIND, "sid": sid}, sid)
+
+    def _assert(self, number: int, fact: dict[str, Any], sid: str) -> None:
+        """Assert one fact into a group and run every action it triggers."""
+        self._enter(number, sid)
+        self._assert_native(number, fact, sid)
+
+    def _assert_native(self, number: int, fact: dict[str, Any], sid: str) -> None:
+        handle = self._groups[number].handle
+        try:
+            code, state = native.assert_fact(handle, json.dumps(fact, ensure_ascii=False))
         except (native.error, MemoryError) as exc:
             raise _engine_error(exc) from None
-        if code == OBSERVED:
+        if code == OBSERVED and fact.get("_kind") != "_derived":
             raise EngineError(f"the same fact was asserted twice: {fact.get('_kind')} {fact.get('_eid')!r}")
         if code == OK:
-            self._dispatch(state, fact["sid"])
+            self._dispatch(number, state, sid)
 
-    def _dispatch(self, state: int, sid: str) -> None:
+    def _dispatch(self, number: int, state: int, sid: str) -> None:
+        handle = self._groups[number].handle
         try:
-            started = native.start_action_for_state(self._handle, state)
+            started = native.start_action_for_state(handle, state)
+            self._open[self._sid, number] = True
             pending = started[1] if started else None
             while pending:
                 for name, match in json.loads(pending).items():
-                    self._act(name, match, sid)
-                pending = native.complete_and_start_action(self._handle, state)
+                    self._act(number, name, match, sid)
+                pending = native.complete_and_start_action(handle, state)
         except (native.error, MemoryError) as exc:
             raise _engine_error(exc) from None
 
-    def _act(self, name: str, match: dict[str, Any], sid: str) -> None:
-        action = self._actions[name]
+    def _act(self, number: int, name: str, match: dict[str, Any], sid: str) -> None:
+        action = self._groups[number].actions[name]
         if action is None:  # the session marker
             return
         index, derived = action
         subject = match["f"]["_eid"]
         self._fired.append((index, subject))
-        if derived is not None:
-            fact = dict(derived_fact(derived, subject, index), sid=sid)
-            # The result code is not needed: "not handled" means no rule chains on the fact,
-            # OBSERVED that it was already derived (the rule fired once per joined fact it
-            # needs). Actions it triggers are picked up by the dispatch loop.
-            try:
-                native.assert_fact(self._handle, json.dumps(fact, ensure_ascii=False))
-            except (native.error, MemoryError) as exc:
-                raise _engine_error(exc) from None
+        if derived is None:
+            return
+        fact = dict(derived_fact(derived, subject, index), sid=sid)
+        # OBSERVED from a join means the fact was already derived (a rule fires once per
+        # joined fact); actions the fact triggers in this group are picked up by the
+        # dispatch loop above, in other groups by their own dispatch.
+        for target in self._joining.get(derived, ()):
+            if target == number:
+                self._assert_here(target, fact)
+            else:
+                self._assert(target, fact, sid)
 
-    def _run_one(self, facts: Sequence[dict[str, Any]]) -> list[Firing]:
-        self._fired = []
-        sid = f"c{next(self._sessions)}"
-        marked = False
+    def _assert_here(self, number: int, fact: dict[str, Any]) -> None:
+        """Assert into the group whose action is running: its dispatch loop runs what follows."""
         try:
-            self._assert({"_kind": SESSION_KIND, "sid": sid})
-            marked = True
-            for fact in facts:
-                self._assert(dict(fact, sid=sid))
-            return self._fired
-        finally:
-            if marked:
-                native.delete_state(self._handle, sid)
+            native.assert_fact(self._groups[number].handle, json.dumps(fact, ensure_ascii=False))
+        except (native.error, MemoryError) as exc:
+            raise _engine_error(exc) from None
+
+    def _close(self) -> None:
+        """Delete every session that may exist, safely; each is forgotten only once deleted."""
+        for (sid, number), started in list(self._open.items()):
+            handle = self._groups[number].handle
+            try:
+                if not started:  # interrupted before its first action: start one so deletion is safe
+                    native.start_action(handle)
+                native.delete_state(handle, sid)
+            except native.error as exc:
+                del self._open[sid, number]
+                if _code(exc) != SID_NOT_FOUND:  # never created, or already deleted: nothing to do
+                    raise _engine_error(exc) from None
+                continue
+            del self._open[sid, number]
