@@ -21,6 +21,7 @@ from .factschema import FactSchema
 from .loader import RulebookData, load
 from .model import Document, Party, Rule
 from .resources import bundled_rulebook
+from .safetext import show
 from .yamlio import read_yaml, to_date
 
 _Prepared = tuple[Case, _dt.date, list[dict[str, Any]], list[Entity]]  # case, as_of, flat facts, their subjects
@@ -199,6 +200,6 @@ def _as_of(value: str | _dt.date | None, case: Case) -> _dt.date:
         return case.as_of or _dt.date.today()
     day = to_date(value)
     if day is None:
-        raise EvaluationError(f"as_of must be a date (YYYY-MM-DD), got {value!r}")
+        raise EvaluationError(f"as_of must be a date (YYYY-MM-DD), got {show(value)}")
     return day
 

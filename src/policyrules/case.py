@@ -16,9 +16,10 @@ import attrs
 
 from .conditions import AS_OF
 from .errors import FactError, suggest
-from .factschema import FactSchema, ValueProblem, check_value, encode
+from .factschema import FactSchema, ValueProblem, check_id, check_value, encode
 from .jsonschemas import field_name
 from .loader import Feature
+from .safetext import show
 from .yamlio import Located, to_date
 
 META_KEYS = ("case", "description", "as_of")
@@ -70,13 +71,16 @@ def parse_case(data: Any, schema: FactSchema, located: Located | None = None) ->
     if not isinstance(data, Mapping):
         raise fail((), f"a case is a mapping of entity types to entities, got {type(data).__name__}")
     name = data.get("case")
-    if name is not None and not isinstance(name, (str, int)):
-        raise fail(("case",), "case name must be text")
+    if name is not None:
+        try:
+            name = check_id(name, "a case name")
+        except ValueProblem as exc:
+            raise fail(("case",), str(exc)) from None
     as_of = None
     if data.get("as_of") is not None:
         as_of = to_date(data["as_of"])
         if as_of is None:
-            raise fail(("as_of",), f"expected a date (YYYY-MM-DD), got {data['as_of']!r}")
+            raise fail(("as_of",), f"expected a date (YYYY-MM-DD), got {show(data['as_of'])}")
 
     raw_entities: list[tuple[tuple[Any, ...], str, dict[str, Any]]] = []
     for type_, records in data.items():
@@ -85,7 +89,7 @@ def parse_case(data: Any, schema: FactSchema, located: Located | None = None) ->
         spec = schema.entity(type_) if isinstance(type_, str) else None
         if spec is None:
             allowed = list(schema.entity_names()) + list(META_KEYS)
-            raise fail((type_,), f"unknown entity type {type_!r}{suggest(str(type_), allowed)}")
+            raise fail((type_,), f"unknown entity type {show(type_)}{suggest(type_, allowed)}")
         records = _plain(records)
         items = [(i, _plain(r)) for i, r in enumerate(records)] if isinstance(records, list) else [(None, records)]
         for index, record in items:
@@ -98,12 +102,14 @@ def parse_case(data: Any, schema: FactSchema, located: Located | None = None) ->
 
     ids: dict[tuple[str, str], tuple[Any, ...]] = {}
     for path, type_, record in raw_entities:
-        ident = record.get("id")
-        if not isinstance(ident, (str, int)) or isinstance(ident, bool) or str(ident) == "":
-            raise fail(path + ("id",), f"every {type_} needs an id (text)")
-        key = (type_, str(ident))
+        try:
+            ident = check_id(record.get("id"), f"the {type_}'s id")
+        except ValueProblem as exc:
+            raise fail(path + ("id",), f"every {type_} needs an id: {exc}") from None
+        record["id"] = ident
+        key = (type_, ident)
         if key in ids:
-            raise fail(path + ("id",), f"duplicate {type_} id {ident!r}")
+            raise fail(path + ("id",), f"duplicate {type_} id {show(ident)}")
         ids[key] = path
 
     entities = []
@@ -116,7 +122,7 @@ def parse_case(data: Any, schema: FactSchema, located: Located | None = None) ->
                 continue
             fspec = spec.field(fname) if isinstance(fname, str) else None
             if fspec is None:
-                raise fail(path + (fname,), f"{type_} has no field {fname!r}{suggest(str(fname), spec.field_names())}")
+                raise fail(path + (fname,), f"{type_} has no field {show(fname)}{suggest(fname, spec.field_names())}")
             if value is None:
                 continue
             try:
@@ -125,11 +131,11 @@ def parse_case(data: Any, schema: FactSchema, located: Located | None = None) ->
                 raise fail(path + (fname,), str(exc)) from None
             if fspec.type == "ref" and (fspec.entity, canonical) not in ids:
                 known = [i for (t, i) in ids if t == fspec.entity]
-                raise fail(path + (fname,), f"no {fspec.entity} with id {canonical!r} in this case{suggest(canonical, known)}")
+                raise fail(path + (fname,), f"no {fspec.entity} with id {show(canonical)} in this case{suggest(canonical, known)}")
             values[fname] = canonical
-        entities.append(Entity(type=type_, id=str(record["id"]), fields=values))
+        entities.append(Entity(type=type_, id=record["id"], fields=values))
     entities.sort(key=lambda e: (e.type, e.id))
-    return Case(name=str(name) if name is not None else None, as_of=as_of, entities=tuple(entities))
+    return Case(name=name, as_of=as_of, entities=tuple(entities))
 
 
 def resolve(case: Case, entity: Entity, feature: Feature) -> Any:

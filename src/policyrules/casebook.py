@@ -25,6 +25,7 @@ from .errors import PolicyRulesError, RuleFileError
 from .explain import Status
 from .jsonschemas import validate
 from .resources import bundled_rulebook
+from .safetext import show
 from .sources import normalise
 from .yamlio import read_yaml
 
@@ -93,7 +94,7 @@ def _applies(decision: Decision, item: dict[str, Any]) -> list[str]:
     amount = finding.amount
     for key, actual in (("amount", amount.value if amount else None), ("unit", amount.unit if amount else None), ("period", amount.period if amount else None), ("status", finding.status)):
         if key in item and item[key] != actual:
-            out.append(f"{rule}{_to(item)}: {key} should be {item[key]!r}, is {actual!r}")
+            out.append(f"{rule}{_to(item)}: {key} should be {show(item[key])}, is {show(actual)}")
     if "next_due" in item:
         actual_due = finding.next_due.isoformat() if finding.next_due else None
         if actual_due != str(item["next_due"]):
@@ -106,7 +107,7 @@ def _applies(decision: Decision, item: dict[str, Any]) -> list[str]:
             for c in finding.citations
         ):
             got = "; ".join(f"{c.number} {c.clause}" for c in finding.citations)
-            out.append(f"{rule}{_to(item)}: no citation of {wanted['clause']} like {wanted.get('quote_contains', '')!r} (cited: {got})")
+            out.append(f"{rule}{_to(item)}: no citation of {wanted['clause']} like {show(wanted.get('quote_contains', ''))} (cited: {got})")
     return out
 
 
@@ -127,7 +128,7 @@ def _not_applying(decision: Decision, item: dict[str, Any], status: Status, deta
         texts = [leaf.condition for check in outcome.checks for leaf in check.leaves()]
         for fragment in item.get(detail, []):
             if not any(fragment in text for text in texts):
-                out.append(f"{rule} for {outcome.subject.id}: no {detail} condition mentions {fragment!r} ({'; '.join(texts)})")
+                out.append(f"{rule} for {outcome.subject.id}: no {detail} condition mentions {show(fragment)} ({'; '.join(texts)})")
     return out
 
 

@@ -45,7 +45,9 @@ import durable_rules_engine as native
 from . import conditions as c
 from .compiler import compile_rule, derived_fact
 from .errors import EngineError, RuleFileError
+from .factschema import positional
 from .model import Rule
+from .safetext import show
 
 _names = itertools.count()
 
@@ -72,6 +74,22 @@ ENGINE_CODES = {
 
 SESSION_KIND = "_session"
 SESSION_RULE = {"all": [{"f": {"_kind": SESSION_KIND}}]}
+
+
+def to_json(value: Any) -> str:
+    """JSON as the engine reads it: its parser rejects exponents, so no number is written with one.
+
+    Python writes 0.00005 as `5e-05` and 1e16 as `1e+16`; the engine refuses both (error
+    204). Floats are written positionally instead, with the same digits, so the engine
+    reads the very double Python holds. (Values are finite: the fact schema refuses the rest.)
+    """
+    if isinstance(value, float):
+        return positional(value)
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{json.dumps(str(k), ensure_ascii=False)}:{to_json(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(to_json(item) for item in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _code(exc: BaseException) -> int | None:
@@ -168,7 +186,7 @@ class Engine:
             actions["session"] = None
             joins = frozenset(leaf.key for rule in group for leaf in c.leaves(rule.condition) if isinstance(leaf, c.Derived))
             try:
-                handle = native.create_ruleset(f"{self.name}_{number}", json.dumps(definition, ensure_ascii=False))
+                handle = native.create_ruleset(f"{self.name}_{number}", to_json(definition))
             except (native.error, MemoryError) as exc:
                 raise _engine_error(exc) from None
             weakref.finalize(self, _forget, handle)
@@ -216,11 +234,11 @@ class Engine:
     def _assert_native(self, number: int, fact: dict[str, Any], sid: str) -> None:
         handle = self._groups[number].handle
         try:
-            code, state = native.assert_fact(handle, json.dumps(fact, ensure_ascii=False))
+            code, state = native.assert_fact(handle, to_json(fact))
         except (native.error, MemoryError) as exc:
             raise _engine_error(exc) from None
         if code == OBSERVED and fact.get("_kind") != "_derived":
-            raise EngineError(f"the same fact was asserted twice: {fact.get('_kind')} {fact.get('_eid')!r}")
+            raise EngineError(f"the same fact was asserted twice: {fact.get('_kind')} {show(fact.get('_eid'))}")
         if code == OK:
             self._dispatch(number, state, sid)
 
@@ -259,7 +277,7 @@ class Engine:
     def _assert_here(self, number: int, fact: dict[str, Any]) -> None:
         """Assert into the group whose action is running: its dispatch loop runs what follows."""
         try:
-            native.assert_fact(self._groups[number].handle, json.dumps(fact, ensure_ascii=False))
+            native.assert_fact(self._groups[number].handle, to_json(fact))
         except (native.error, MemoryError) as exc:
             raise _engine_error(exc) from None
 

@@ -2,7 +2,8 @@
 
 A caseworker or rule author should be able to fix their input from the message alone, so
 each error carries the file, the line (when the input had lines) and the field, and offers
-the nearest valid name when the mistake looks like a typo.
+the nearest valid name when the mistake looks like a typo. Every message is one line of
+bounded length with control characters escaped, whatever the input held.
 """
 
 from __future__ import annotations
@@ -10,15 +11,22 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
+from .safetext import one_line, show
 
-def suggest(name: str, choices: Iterable[str]) -> str:
-    """A ' (did you mean ...?)' hint, or '' when nothing is close."""
+
+def suggest(name: object, choices: Iterable[str]) -> str:
+    """A ' (did you mean ...?)' hint, or '' when nothing is close (or the name is no name)."""
+    if not isinstance(name, str) or len(name) > 200:  # difflib is quadratic in the length
+        return ""
     close = difflib.get_close_matches(str(name), sorted(set(choices)), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return f" (did you mean {show(close[0])}?)" if close else ""
 
 
 class PolicyRulesError(Exception):
     """Base of every error policyrules raises on purpose."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(one_line(message))
 
 
 class LocatedError(PolicyRulesError):
@@ -34,12 +42,12 @@ class LocatedError(PolicyRulesError):
     ) -> None:
         self.file = file
         self.line = line
-        self.field = field
-        self.reason = message
+        self.field = one_line(field, limit=200) if field else field
+        self.reason = one_line(message)
         super().__init__(self._render())
 
     def _render(self) -> str:
-        where = self.file or "<input>"
+        where = one_line(self.file, limit=300) if self.file else "<input>"
         if self.line is not None:
             where += f":{self.line}"
         if self.field:

@@ -14,11 +14,20 @@ from typing import Any, TypeVar
 import attrs
 
 from .errors import suggest
+from .safetext import clip, show
 from .yamlio import to_date
 
 ORDERED_TYPES = frozenset({"int", "decimal", "date"})
 MAX_EXACT = 2**53
 """The engine compares numbers as doubles: larger magnitudes would compare inexactly."""
+SIGNIFICANT_DIGITS = 15
+DECIMAL_PLACES = 6
+"""A decimal within both bounds is a distinct double (see `check_number`)."""
+MAX_TEXT = 10_000
+"""Characters in one text value. The engine cuts strings at 65,535 UTF-8 bytes; 10,000
+characters stay below that whatever the script, and keep reports readable."""
+MAX_ITEMS = 1_000
+"""Values in one list field."""
 
 
 @attrs.frozen
@@ -77,7 +86,7 @@ class FactSchema:
         """
         entity = self.entity(subject)
         if entity is None:
-            raise ValueProblem(f"unknown entity type {subject!r}{suggest(subject, self.entity_names())}")
+            raise ValueProblem(f"unknown entity type {show(subject)}{suggest(subject, self.entity_names())}")
         if path in ("self", ""):
             return [], None, entity.name
         steps = path.split(".")
@@ -86,7 +95,7 @@ class FactSchema:
             spec = entity.field(step)
             if spec is None:
                 raise ValueProblem(
-                    f"{entity.name} has no field {step!r}{suggest(step, entity.field_names())}"
+                    f"{entity.name} has no field {show(step)}{suggest(step, entity.field_names())}"
                 )
             last = position == len(steps) - 1
             if last:
@@ -104,61 +113,101 @@ class FactSchema:
         raise AssertionError("unreachable")
 
 
+def check_text(value: Any, what: str = "text") -> str:
+    """A string the engine and every reader can carry whole: bounded and valid Unicode."""
+    if not isinstance(value, str):
+        raise ValueProblem(f"expected {what}, got {show(value)}")
+    if len(value) > MAX_TEXT:
+        raise ValueProblem(f"{what} of {len(value)} characters is longer than the {MAX_TEXT} allowed")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueProblem(f"{what} {show(value)} holds a lone surrogate at character {exc.start}: not Unicode text") from None
+    return value
+
+
+def check_id(value: Any, what: str = "an id") -> str:
+    """An id, written as text or as a whole number, as text."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if abs(value) > MAX_EXACT:
+            raise ValueProblem(f"{show(value)} is too large for {what} (at most {MAX_EXACT} when written as a number)")
+        return str(value)
+    if isinstance(value, str) and value:
+        return check_text(value, what)
+    raise ValueProblem(f"expected {what} (text), got {show(value)}")
+
+
+def check_number(value: Any) -> decimal.Decimal:
+    """A decimal kept exactly: at most 15 significant digits and 6 decimal places.
+
+    The engine compares numbers as binary doubles. Every decimal within these bounds is a
+    distinct double, in the same order, so engine and explanation agree and
+    1.4999999999999999999 never quietly becomes 1.5: such a number is refused, not rounded.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float, decimal.Decimal)):
+        raise ValueProblem(f"expected a number, got {show(value)}")
+    if isinstance(value, int) and abs(value) > MAX_EXACT:
+        raise ValueProblem(f"{show(value)} is out of range (at most ±{MAX_EXACT})")
+    number = decimal.Decimal(repr(value) if isinstance(value, float) else value)
+    if not number.is_finite():
+        raise ValueProblem(f"expected a finite number, got {show(value)}")
+    if number.copy_abs() > MAX_EXACT:  # copy_abs: no context, so no overflow on 1E+999999999
+        raise ValueProblem(f"{show(value)} is out of range (at most ±{MAX_EXACT})")
+    _, written, exponent = number.as_tuple()  # no normalize(): it rounds 1E-999999999 to 0
+    assert isinstance(exponent, int)
+    digits = list(written)
+    while exponent < 0 and len(digits) > 1 and digits[-1] == 0:  # 1.50 is 1.5
+        digits.pop()
+        exponent += 1
+    if -exponent > DECIMAL_PLACES:
+        raise ValueProblem(f"{show(value)} has more than {DECIMAL_PLACES} decimal places: round it to {DECIMAL_PLACES} or fewer")
+    if len(digits) > SIGNIFICANT_DIGITS:
+        raise ValueProblem(f"{show(value)} has more than {SIGNIFICANT_DIGITS} significant digits: round it")
+    return number
+
+
 def check_value(spec: FieldSpec, value: Any) -> Any:
     """The value in its canonical Python form (date, Decimal, ...), or ValueProblem."""
     kind = spec.type
     if kind == "bool":
         if isinstance(value, bool):
             return value
-        raise ValueProblem(f"expected true or false, got {value!r}")
+        raise ValueProblem(f"expected true or false, got {show(value)}")
     if kind == "int":
         if isinstance(value, int) and not isinstance(value, bool):
             if abs(value) > MAX_EXACT:
-                raise ValueProblem(f"{value} is out of range (at most ±{MAX_EXACT})")
+                raise ValueProblem(f"{show(value)} is out of range (at most ±{MAX_EXACT})")
             return value
-        raise ValueProblem(f"expected a whole number, got {value!r}")
+        raise ValueProblem(f"expected a whole number, got {show(value)}")
     if kind == "decimal":
-        if isinstance(value, bool) or not isinstance(value, (int, float, decimal.Decimal)):
-            raise ValueProblem(f"expected a number, got {value!r}")
-        number = decimal.Decimal(str(value))
-        if not number.is_finite():
-            raise ValueProblem(f"expected a finite number, got {value!r}")
-        if abs(number) > MAX_EXACT:
-            raise ValueProblem(f"{value} is out of range (at most ±{MAX_EXACT})")
-        return number
+        return check_number(value)
     if kind == "date":
         day = to_date(value)
         if day is None or isinstance(value, bool):
-            raise ValueProblem(f"expected a date (YYYY-MM-DD), got {value!r}")
+            raise ValueProblem(f"expected a date (YYYY-MM-DD), got {show(value)}")
         return day
     if kind == "enum":
         if isinstance(value, str) and value in spec.value_keys():
             return value
         labels = {label: key for key, label in spec.values}
         if isinstance(value, str) and value in labels:
-            raise ValueProblem(f"write the key {labels[value]!r}, not the label {value!r}")
+            raise ValueProblem(f"write the key {show(labels[value])}, not the label {show(value)}")
         allowed = ", ".join(spec.value_keys())
-        raise ValueProblem(f"{value!r} is not one of: {allowed}{suggest(str(value), spec.value_keys())}")
+        raise ValueProblem(f"{show(value)} is not one of: {allowed}{suggest(value, spec.value_keys())}")
     if kind == "string":
-        if isinstance(value, str):
-            return value
-        raise ValueProblem(f"expected text, got {value!r}")
+        return check_text(value)
     if kind == "list":
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-            raise ValueProblem(f"expected a list of text values, got {value!r}")
-        if spec.values:
-            for item in value:
-                if item not in spec.value_keys():
-                    raise ValueProblem(
-                        f"{item!r} is not one of: {', '.join(spec.value_keys())}{suggest(item, spec.value_keys())}"
-                    )
+            raise ValueProblem(f"expected a list of text values, got {show(value)}")
+        if len(value) > MAX_ITEMS:
+            raise ValueProblem(f"a list of {len(value)} values is longer than the {MAX_ITEMS} allowed")
+        for item in value:
+            check_text(item)
+            if spec.values and item not in spec.value_keys():
+                raise ValueProblem(f"{show(item)} is not one of: {', '.join(spec.value_keys())}{suggest(item, spec.value_keys())}")
         return tuple(sorted(set(value)))  # a set of values: order and repeats carry no meaning
     if kind == "ref":
-        if isinstance(value, str) and value:
-            return value
-        if isinstance(value, int) and not isinstance(value, bool):
-            return str(value)  # ids may be written as numbers, as in the entities themselves
-        raise ValueProblem(f"expected the id of a {spec.entity}, got {value!r}")
+        return check_id(value, f"the id of a {spec.entity}")
     raise AssertionError(kind)
 
 
@@ -171,16 +220,28 @@ def encode(value: Any) -> Any:
     return value
 
 
+def positional(number: float) -> str:
+    """A double's shortest digits written without an exponent: 5e-05 is 0.00005, 1e16 is 10000000000000000.
+
+    Readers expect positional numbers, and the engine's parser accepts nothing else."""
+    text = repr(number)
+    if "e" in text or "inf" in text or "nan" in text:
+        text = format(decimal.Decimal(text), "f")
+    return text[:-2] if text.endswith(".0") else text
+
+
 def display(value: Any) -> str:
     """A canonical or encoded value as an auditor reads it."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, decimal.Decimal):
         return format(value.normalize(), "f")
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, float):
+        return positional(value)
     if isinstance(value, _dt.date):
         return value.isoformat()
     if isinstance(value, tuple):
         return "[" + ", ".join(display(v) for v in value) + "]"
+    if isinstance(value, str):  # input text: long values elided, so output grows with structure only
+        return clip(value)
     return str(value)

@@ -16,6 +16,7 @@ import jsonschema
 from jsonschema.exceptions import ValidationError, best_match
 
 from .errors import RuleFileError, suggest
+from .safetext import elide, show
 from .yamlio import Located
 
 
@@ -30,10 +31,10 @@ def field_name(path: Any) -> str:
     """A JSON path as a rule author reads it: rules[2].when.all[0].field."""
     out = ""
     for step in path:
-        if isinstance(step, int):
+        if isinstance(step, int) and not isinstance(step, bool) and abs(step) <= 10**9:
             out += f"[{step}]"
-        else:
-            out += ("." if out else "") + str(step)
+        else:  # a key: text as written, anything else (e.g. a huge number as key) as Python shows it
+            out += ("." if out else "") + (elide(step) if isinstance(step, str) else show(step))
     return out
 
 
@@ -41,10 +42,10 @@ def _describe(error: ValidationError) -> str:
     if error.validator == "required":
         match = re.search(r"'([^']+)' is a required property", error.message)
         if match:
-            return f"missing required field {match.group(1)!r}"
+            return f"missing required field {show(match.group(1))}"
     choices = _choices(error)
     if choices is not None:
-        return f"{error.instance!r} is not one of: {', '.join(choices)}" + suggest(str(error.instance), choices)
+        return f"{show(error.instance)} is not one of: {', '.join(choices)}" + suggest(error.instance, choices)
     return error.message
 
 
@@ -95,7 +96,7 @@ def validate(located: Located, schema_path: Path) -> None:
     if unknown is not None:
         key, allowed = unknown
         path.append(key)  # point at the unknown key itself
-        message = f"unknown field {key!r}{suggest(key, allowed)}; allowed: {', '.join(allowed)}"
+        message = f"unknown field {show(key)}{suggest(key, allowed)}; allowed: {', '.join(allowed)}"
     else:
         message = _describe(error)
     raise RuleFileError(message, file=located.file, line=located.line(tuple(path)), field=field_name(path) or None)

@@ -25,6 +25,7 @@ from .factschema import ORDERED_TYPES, EntitySpec, FactSchema, FieldSpec, ValueP
 from .jsonschemas import field_name, validate
 from .law.tree import ClauseTree, Part, StructureError, build_tree
 from .model import Amount, Citation, Deadline, Document, Effect, Party, Range, Rule
+from .safetext import show
 from .sources import SourceText, load_source
 from .yamlio import Located, read_yaml, to_date
 
@@ -88,7 +89,7 @@ def _load_documents(root: Path, digest: "hashlib._Hash") -> tuple[tuple[Document
     for index, raw in enumerate(located.data["documents"]):
         where = ("documents", index)
         if raw["key"] in sources:
-            raise _err(located, where + ("key",), f"duplicate document key {raw['key']!r}")
+            raise _err(located, where + ("key",), f"duplicate document key {show(raw['key'])}")
         binds = raw["binds"] or {}
         if (raw["level"] == "national") != (not binds):
             raise _err(located, where + ("binds",), "a national document binds no region; a city or province document must")
@@ -137,7 +138,7 @@ def _load_schema(root: Path, digest: "hashlib._Hash") -> FactSchema:
                 raise _err(
                     located,
                     ("entities", name, "fields", fname, "entity"),
-                    f"unknown entity {target!r}{suggest(target, names)}",
+                    f"unknown entity {show(target)}{suggest(target, names)}",
                 )
             fields.append(
                 FieldSpec(
@@ -170,7 +171,7 @@ def date_span(text: str) -> tuple[_dt.date, _dt.date] | None:
             return _dt.date(parts[0], parts[1], 1), _dt.date(parts[0], parts[1], last)
         return _dt.date(parts[0], 1, 1), _dt.date(parts[0], 12, 31)
     except ValueError:
-        raise ValueError(f"not a calendar date: {text!r}") from None
+        raise ValueError(f"not a calendar date: {show(text)}") from None
 
 
 @attrs.define
@@ -254,7 +255,7 @@ def _condition(ctx: _RuleContext, raw: dict[str, Any], where: tuple[Any, ...], d
             raise ctx.err(where + ("derived",), "a derived fact may only be required at the top level of `when` or inside its top-level `all`, not under any / not")
         produced = derived.get(ctx.subject, set())
         if key not in produced:
-            raise ctx.err(where + ("derived",), f"no derived rule for {ctx.subject} derives {key!r}{suggest(key, produced)}")
+            raise ctx.err(where + ("derived",), f"no derived rule for {ctx.subject} derives {show(key)}{suggest(key, produced)}")
         return c.Derived(key, ctx.origin("when", where))
     return _compare(ctx, raw, where, "when")
 
@@ -272,7 +273,7 @@ def _jurisdiction(ctx: _RuleContext, raw: Any, document: Document) -> list[c.Nod
     except ValueProblem as exc:
         raise ctx.err(("jurisdiction", "via"), str(exc)) from None
     if spec is not None or entity != "region":
-        raise ctx.err(("jurisdiction", "via"), f"{via!r} does not lead from {ctx.subject} to a region")
+        raise ctx.err(("jurisdiction", "via"), f"{show(via)} does not lead from {ctx.subject} to a region")
     prefix = "" if via in ("self", "") else via + "."
     nodes: list[c.Node] = []
     for level, name in document.binds:
@@ -312,7 +313,7 @@ def _deadline(ctx: _RuleContext, raw: dict[str, Any] | None) -> Deadline | None:
         return Deadline(text=raw["text"])
     day = to_date(raw["date"])
     if day is None:
-        raise ctx.err(("deadline", "date"), f"not a calendar date: {raw['date']!r}")
+        raise ctx.err(("deadline", "date"), f"not a calendar date: {show(raw['date'])}")
     return Deadline(text=raw["text"], date=day)
 
 
@@ -320,7 +321,7 @@ def _party(ctx: _RuleContext, raw: dict[str, Any] | None, name: str) -> Party | 
     if raw is None:
         return None
     if ctx.schema.entity(raw["entity"]) is None:
-        raise ctx.err((name, "entity"), f"unknown entity type {raw['entity']!r}{suggest(raw['entity'], ctx.schema.entity_names())}")
+        raise ctx.err((name, "entity"), f"unknown entity type {show(raw['entity'])}{suggest(raw['entity'], ctx.schema.entity_names())}")
     return Party(entity=raw["entity"], label=raw["label"])
 
 
@@ -331,11 +332,11 @@ def _citations(ctx: _RuleContext, raw: list[Any], clause: str, source: SourceTex
         text, qclause = (quote, clause) if isinstance(quote, str) else (quote["text"], quote.get("clause", clause))
         if tree.clause(qclause) is None:
             where = ("quotes", i) if isinstance(quote, str) else ("quotes", i, "clause")
-            raise ctx.err(where, f"{document.key} has no clause {qclause!r}{suggest(qclause, [c.path for c in tree.clauses])}")
+            raise ctx.err(where, f"{document.key} has no clause {show(qclause)}{suggest(qclause, [c.path for c in tree.clauses])}")
         if not source.contains(text):
-            raise ctx.err(("quotes", i), f"quote is not in the text of {document.key} ({document.source}): {text[:40]!r}…")
+            raise ctx.err(("quotes", i), f"quote is not in the text of {document.key} ({document.source}): {show(text[:40])}…")
         if not tree.quoted(qclause, text):
-            raise ctx.err(("quotes", i), f"quote is in {document.key} but not in its clause {qclause}: {text[:40]!r}…")
+            raise ctx.err(("quotes", i), f"quote is in {document.key} but not in its clause {qclause}: {show(text[:40])}…")
         out.append(Citation(document.key, document.number, document.title, qclause, text.strip(), document.issuers, document.date))
     return tuple(out)
 
@@ -356,7 +357,7 @@ def _build_rule(
     base = ("rules", index)
     subject = raw["subject"]
     if schema.entity(subject) is None:
-        raise _err(located, base + ("subject",), f"unknown entity type {subject!r}{suggest(subject, schema.entity_names())}")
+        raise _err(located, base + ("subject",), f"unknown entity type {show(subject)}{suggest(subject, schema.entity_names())}")
     ctx = _RuleContext(located, schema, subject, base, features)
     modality = raw["modality"]
     if modality == "derived":
@@ -452,10 +453,10 @@ def load(root: Path) -> RulebookData:
         validate(located, root / SCHEMA_DIR / "rule-file.schema.json")
         key = located.data["document"]
         if key not in by_key:
-            raise _err(located, ("document",), f"unknown document {key!r}{suggest(key, by_key)}")
+            raise _err(located, ("document",), f"unknown document {show(key)}{suggest(key, by_key)}")
         clause = located.data["clause"]
         if trees[key].clause(clause) is None:
-            raise _err(located, ("clause",), f"{key} has no clause {clause!r}{suggest(clause, [c.path for c in trees[key].clauses])}")
+            raise _err(located, ("clause",), f"{key} has no clause {show(clause)}{suggest(clause, [c.path for c in trees[key].clauses])}")
         parsed.append((located, located.data))
     parsed.sort(key=lambda item: order[item[1]["document"]])
 
@@ -472,7 +473,7 @@ def load(root: Path) -> RulebookData:
         document = by_key[data["document"]]
         for index, raw in enumerate(data["rules"]):
             if raw["id"] in seen:
-                raise _err(located, ("rules", index, "id"), f"duplicate rule id {raw['id']!r} (first in {seen[raw['id']]})")
+                raise _err(located, ("rules", index, "id"), f"duplicate rule id {show(raw['id'])} (first in {seen[raw['id']]})")
             seen[raw["id"]] = located.file
             rules.append(
                 _build_rule(located, raw, index, len(rules), data["clause"], document, sources[document.key], trees[document.key], schema, derived, features)
@@ -503,20 +504,20 @@ def _load_classifications(root: Path, digest: "hashlib._Hash", trees: dict[str, 
         validate(located, root / SCHEMA_DIR / "classification.schema.json")
         key = located.data["document"]
         if key not in trees:
-            raise _err(located, ("document",), f"unknown document {key!r}{suggest(key, trees)}")
+            raise _err(located, ("document",), f"unknown document {show(key)}{suggest(key, trees)}")
         tree = trees[key]
         for i, entry in enumerate(located.data["entries"]):
             where = ("entries", i)
             if "clause" in entry:
                 if tree.clause(entry["clause"]) is None:
-                    raise _err(located, where + ("clause",), f"{key} has no clause {entry['clause']!r}{suggest(entry['clause'], [c.path for c in tree.clauses])}")
+                    raise _err(located, where + ("clause",), f"{key} has no clause {show(entry['clause'])}{suggest(entry['clause'], [c.path for c in tree.clauses])}")
                 ids = tuple(s.id for c in tree.descendants(entry["clause"]) for s in c.sentences)
             else:
                 ids = tuple(entry["sentences"])
             for field in ("sentences", "see"):
                 for j, sid in enumerate(entry.get(field, [])):
                     if tree.sentence(sid) is None:
-                        raise _err(located, where + (field, j), f"{key} has no sentence {sid!r} (see `policyrules coverage --document {key}`)")
+                        raise _err(located, where + (field, j), f"{key} has no sentence {show(sid)} (see `policyrules coverage --document {key}`)")
             for sid in ids:
                 if (key, sid) in seen:
                     raise _err(located, where, f"sentence {sid} is classified twice (first at line {seen[(key, sid)]})")

@@ -14,6 +14,7 @@ from pathlib import Path
 import attrs
 
 from .model import Document
+from .safetext import show
 
 
 def normalise(text: str) -> str:
@@ -58,7 +59,7 @@ def load_source(document: Document, root: Path, section: dict[str, str] | None, 
     for passage in exclude:
         span = _find(raw, passage, lo)
         if span is None or span[1] > hi:
-            raise ValueError(f"excluded passage not found in {document.source}: {passage!r}")
+            raise ValueError(f"excluded passage not found in {document.source}: {show(passage)}")
         spans.append(span)
     pieces, at = [], lo
     for a, b in sorted(spans):

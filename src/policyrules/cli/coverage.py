@@ -12,6 +12,7 @@ from ..errors import EvaluationError, suggest
 from ..law import report
 from ..law.accounting import account
 from .base import guard, main, rules_option
+from ..safetext import show
 
 
 @main.command()
@@ -29,7 +30,7 @@ def coverage(document: str | None, fmt: str, output_dir: Path | None, rules_dir:
         if document is not None:
             keys = [a.document.key for a in accounts]
             if document not in keys:
-                raise EvaluationError(f"unknown document {document!r}{suggest(document, keys)}")
+                raise EvaluationError(f"unknown document {show(document)}{suggest(document, keys)}")
             accounts = tuple(a for a in accounts if a.document.key == document)
         if fmt == "json":
             click.echo(json.dumps(report.to_dict(accounts), ensure_ascii=False, indent=2))

@@ -13,7 +13,7 @@ from .base import guard, main, rules_option
 
 
 @main.command()
-@click.argument("case_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("case_file", type=click.Path(path_type=Path))
 @click.option("--as-of", "as_of", default=None, help="Evaluation date YYYY-MM-DD. Default: the case's as_of, else today.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--explain", is_flag=True, help="Also list every rule that does not apply, with the failed conditions.")

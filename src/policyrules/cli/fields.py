@@ -10,6 +10,7 @@ from rich.markup import escape
 
 from ..api import load_rulebook
 from ..errors import EvaluationError, suggest
+from ..safetext import show
 from .base import guard, main, rules_option
 
 
@@ -25,7 +26,7 @@ def fields(entity: str | None, rules_dir: Path | None) -> None:
         if entity is not None:
             spec = schema.entity(entity)
             if spec is None:
-                raise EvaluationError(f"unknown entity type {entity!r}{suggest(entity, schema.entity_names())}")
+                raise EvaluationError(f"unknown entity type {show(entity)}{suggest(entity, schema.entity_names())}")
             chosen = (spec,)
         console = Console(highlight=False, soft_wrap=True)
         for spec in chosen:

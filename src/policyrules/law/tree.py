@@ -21,6 +21,7 @@ from collections.abc import Iterator, Sequence
 
 import attrs
 
+from ..safetext import show
 from ..sources import normalise
 
 _CN_DIGITS = "一二三四五六七八九十"
@@ -185,7 +186,7 @@ def _body(lines: list[_Line], document: str) -> list[_Building]:
         found = _marker(line.text)
         if found is None:
             if not stack:
-                raise StructureError(f"{document}: the numbered body must begin with a numbered heading, got {line.text[:20]!r}")
+                raise StructureError(f"{document}: the numbered body must begin with a numbered heading, got {show(line.text[:20])}")
             target = stack[-1]
             if line.text.startswith(_DASH):
                 target.breaks.add(line.start)
@@ -335,12 +336,12 @@ def build_tree(document: str, raw: str, parts: Sequence[Part], lo: int, hi: int,
         needle = normalise(part.start)
         index = next((i for i in range(at, len(lines)) if normalise(lines[i].text).startswith(needle)), None)
         if index is None:
-            raise StructureError(f"{document}: part {part.path or 'body'!r} start {part.start!r} not found after the previous part")
+            raise StructureError(f"{document}: part {show(part.path or 'body')} start {show(part.start)} not found after the previous part")
         cuts.append(index)
         at = index + 1
     if not cuts or cuts[0] != 0:
         first = lines[0].text[:20] if lines else ""
-        raise StructureError(f"{document}: the first part must start at the first line of the text ({first!r})")
+        raise StructureError(f"{document}: the first part must start at the first line of the text ({show(first)})")
     built: list[_Building] = []
     for part, begin, finish in zip(parts, cuts, [*cuts[1:], len(lines)], strict=True):
         chunk = lines[begin:finish]

@@ -30,6 +30,7 @@ from ..law.accounting import UNACCOUNTED, account
 from ..loader import RulebookData, date_span, load
 from ..model import Rule
 from ..resources import bundled_rulebook
+from ..safetext import show
 from .satisfiable import satisfiable
 
 ERROR, WARNING = "error", "warning"
@@ -162,7 +163,7 @@ def _amount(rule: Rule) -> str:
 def _prevails(data: RulebookData) -> list[Message]:
     ids = {rule.id for rule in data.rules}
     return [
-        _rule_message(ERROR, "unknown-rule", f"prevails over {other!r}, which is no rule of this rulebook", rule, "prevails_over")
+        _rule_message(ERROR, "unknown-rule", f"prevails over {show(other)}, which is no rule of this rulebook", rule, "prevails_over")
         for rule in data.rules
         for other in rule.prevails_over
         if other not in ids

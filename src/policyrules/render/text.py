@@ -1,7 +1,9 @@
 """The decision as text for a terminal: findings grouped by bearer, each with its citations.
 
 Rendering takes a decision and a writer (a rich Console), so the command line, and any
-other front end, print the same sheet; nothing here evaluates anything.
+other front end, print the same sheet; nothing here evaluates anything. Text from the case
+(its name, entity ids, values) is clipped and escaped, so no input can inject terminal
+control sequences or make the sheet larger than the case's structure.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from rich.markup import escape
 from ..decision import Decision, Finding
 from ..explain import Check, Status
 from ..factschema import display
+from ..safetext import clip
 
 MODALITY_ZH = {
     "entitlement": "权利/待遇",
@@ -31,7 +34,7 @@ PEOPLE_FIRST = ("student", "labourer", "household", "school", "enterprise", "gov
 
 def print_decision(console: Console, decision: Decision, explain: bool) -> None:
     """The whole sheet: header, findings by bearer, undetermined rules, and (explain) what does not apply."""
-    title = decision.case or "case"
+    title = clip(decision.case) if decision.case else "case"
     console.print(f"[bold]{escape(title)}[/bold]  as of {decision.as_of.isoformat()}  "
                   f"({len(decision.findings)} findings, rulebook {decision.rulebook[:12]})")
     groups: dict[tuple[str, str, str | None], list[Finding]] = {}
@@ -40,7 +43,7 @@ def print_decision(console: Console, decision: Decision, explain: bool) -> None:
         groups.setdefault(key, []).append(finding)
     ordered = sorted(groups.items(), key=lambda item: PEOPLE_FIRST.index(item[0][0]) if item[0][0] in PEOPLE_FIRST else len(PEOPLE_FIRST))
     for (entity, label, ident), findings in ordered:
-        who = f"{label} [{entity}{' ' + ident if ident else ''}]"
+        who = f"{label} [{entity}{' ' + clip(ident) if ident else ''}]"
         console.print(f"\n[bold underline]{escape(who)}[/bold underline]")
         for finding in findings:
             _print_finding(console, finding)
@@ -49,12 +52,12 @@ def print_decision(console: Console, decision: Decision, explain: bool) -> None:
         console.print("\n[bold]Undetermined (a needed fact is missing)[/bold]")
         for outcome in undetermined:
             missing = ", ".join(check.condition for check in outcome.checks)
-            console.print(f"  ? {escape(outcome.rule_id)} for {outcome.subject.type} {escape(outcome.subject.id)}: {escape(missing)}")
+            console.print(f"  ? {escape(outcome.rule_id)} for {outcome.subject.type} {escape(clip(outcome.subject.id))}: {escape(missing)}")
     if explain:
         console.print("\n[bold]Does not apply[/bold]")
         for outcome in decision.outcomes_with(Status.DOES_NOT_APPLY):
             failed = checks_text(outcome.checks)
-            console.print(f"  - {escape(outcome.rule_id)} for {outcome.subject.type} {escape(outcome.subject.id)}: {escape(failed)}")
+            console.print(f"  - {escape(outcome.rule_id)} for {outcome.subject.type} {escape(clip(outcome.subject.id))}: {escape(failed)}")
 
 
 def checks_text(checks: tuple[Check, ...]) -> str:
@@ -80,7 +83,7 @@ def _print_finding(console: Console, finding: Finding) -> None:
     if finding.range:
         line += f" — {display(finding.range.min)}–{display(finding.range.max)} {finding.range.unit}"
     if finding.subject.type != finding.bearer.entity or finding.bearer.id is None:
-        line += f"  (for {finding.subject.type} {finding.subject.id})"
+        line += f"  (for {finding.subject.type} {clip(finding.subject.id)})"
     console.print(escape(line))
     if finding.status != "applies":
         detail = checks_text(finding.compliance)
