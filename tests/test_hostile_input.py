@@ -6,6 +6,7 @@ wrong value (see docs/bad-input.md); each test pins the class shut.
 
 from __future__ import annotations
 
+import datetime as dt
 import decimal
 import json
 import os
@@ -23,6 +24,7 @@ from policyrules import yamlio
 from policyrules.cli import main
 from policyrules.engine import to_json
 from policyrules.errors import FactError, PolicyRulesError, YamlError
+from policyrules.factschema import FieldSpec
 from policyrules.safetext import MAX_MESSAGE, one_line, show
 from policyrules.yamlio import parse_yaml, read_yaml
 
@@ -177,12 +179,46 @@ SCALARS = st.one_of(
     st.sampled_from(["河南省", "安阳市", "secondary_vocational", "public", "s", "h", "", "0372"]),
 )
 VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=12)
-FIELDS = st.sampled_from(sorted({f for e in BOOK.schema.entity_names() for f in BOOK.schema.entity(e).field_names()} | {"id", "x"}))
-ENTITY = st.dictionaries(FIELDS, VALUES, max_size=6)
-CASES = st.dictionaries(
-    st.sampled_from([*BOOK.schema.entity_names(), "as_of", "case", "nonsense"]),
-    st.one_of(ENTITY, st.lists(ENTITY, max_size=3), VALUES),
-    max_size=5,
+IDS = st.sampled_from(["a", "b", "0372", "\x1b[31m", "长"])
+
+
+def _typed(spec: FieldSpec) -> st.SearchStrategy[Any]:
+    """Values a well-formed case could hold for this field (links point at the ids above)."""
+    keys = spec.value_keys()
+    return {
+        "bool": st.booleans(),
+        "int": st.integers(min_value=-(10**6), max_value=10**6),
+        "decimal": st.decimals(min_value=-(10**9), max_value=10**9, places=2, allow_nan=False),
+        "date": st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2040, 12, 31)),
+        "enum": st.sampled_from(keys) if keys else st.text(max_size=5),
+        "string": st.sampled_from(["河南省", "安阳市", "内黄县", "内黄县中等职业学校"]) | st.text(max_size=20),
+        "list": st.lists(st.sampled_from(keys) if keys else st.text(max_size=5), max_size=3),
+        "ref": st.just("a") | IDS,
+    }[spec.type]
+
+
+def _now_and_then(typed: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """Mostly a well-typed value, one time in twenty a hostile one."""
+    return st.tuples(st.integers(0, 19), typed, VALUES).map(lambda t: t[2] if t[0] == 0 else t[1])
+
+
+def _entities(name: str) -> st.SearchStrategy[list[dict[str, Any]]]:
+    """Up to three entities with distinct ids, one of them "a" (so links to "a" resolve)."""
+    spec = BOOK.schema.entity(name)
+    assert spec is not None
+    fields = {f: _now_and_then(_typed(spec.field(f))) for f in spec.field_names()}  # type: ignore[arg-type]
+    one = st.fixed_dictionaries({"id": IDS}, optional=fields)
+    return st.lists(one, max_size=3, unique_by=lambda e: str(e["id"])).map(
+        lambda es: es if any(e["id"] == "a" for e in es) else [{"id": "a"}, *es]
+    )
+
+
+# Mostly well-typed cases (so evaluation and explanation run, not only validation), with
+# hostile values mixed in: a field in twenty, and a third of the cases wholly malformed.
+CASES = st.one_of(
+    st.fixed_dictionaries({}, optional={name: _entities(name) for name in BOOK.schema.entity_names()}),
+    st.fixed_dictionaries({}, optional={name: _entities(name) for name in BOOK.schema.entity_names()}),
+    st.dictionaries(st.sampled_from([*BOOK.schema.entity_names(), "as_of", "case", "nonsense"]), VALUES, max_size=4),
 )
 
 
