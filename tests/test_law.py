@@ -105,6 +105,12 @@ def test_every_bundled_sentence_has_one_state(data) -> None:
         assert not [s for s in doc.sentences() if s.conflict]
 
 
+def test_anyang_is_declared_complete_and_every_sentence_is_accounted_for(data) -> None:
+    doc = next(d for d in account(data) if d.document.key == ANYANG)
+    assert doc.document.complete
+    assert [s.sentence.id for s in doc.sentences() if s.state == UNACCOUNTED] == []
+
+
 def test_encoded_sentences_name_the_rules_that_quote_them(data) -> None:
     doc = next(d for d in account(data) if d.document.key == ANYANG)
     grant = next(s for s in doc.sentences() if s.sentence.id == "六、1#4")
