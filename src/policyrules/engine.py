@@ -83,6 +83,8 @@ def to_json(value: Any) -> str:
     204). Floats are written positionally instead, with the same digits, so the engine
     reads the very double Python holds. (Values are finite: the fact schema refuses the rest.)
     """
+    if isinstance(value, dict) and not any(isinstance(v, (float, dict, list, tuple)) for v in value.values()):
+        return json.dumps(value, ensure_ascii=False)  # a flat fact without decimals: the C encoder
     if isinstance(value, float):
         return positional(value)
     if isinstance(value, dict):

@@ -42,6 +42,8 @@ def _escape(char: str) -> str:
 
 def one_line(text: str, limit: int = MAX_MESSAGE) -> str:
     """`text` on one line, control characters escaped, at most about `limit` characters."""
+    if len(text) <= limit and text.isprintable():  # the common case, checked in C
+        return text
     if len(text) > 4 * limit:  # escaping at most quadruples a character: cut first
         text = text[: 4 * limit]
     out = "".join(_escape(char) for char in text)
