@@ -263,6 +263,10 @@ LOCATED_ERRORS = [
     ("subject: student", "subject: studnet", "subject: studnet", "rules[0].subject", "did you mean 'student'"),
     ("    quotes:", '    in_force:\n      from: "2019-02-30"\n    quotes:', "in_force:", "rules[0].in_force", "2019-02-30"),
     ("    quotes:", "    range: {min: 3, max: 1, unit: percent}\n    quotes:", "range:", "rules[0].range", "above max"),
+    ("    quotes:", '    deadline: {text: 秋季学期开学前, date: unknown, window: {from: "2018-09-30", to: "2018-08-01"}}\n    quotes:',
+     "deadline:", "rules[0].deadline.window", "is after"),
+    ("    quotes:", '    deadline: {text: 年底, date: "2018-12-31", window: {from: "2018-08-01", to: "2018-09-30"}}\n    quotes:',
+     "deadline:", "rules[0].deadline.window", "date is unknown"),
 ]
 
 

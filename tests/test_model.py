@@ -42,3 +42,29 @@ def test_next_recurring_due_is_the_first_on_or_after(as_of: dt.date, month: int,
     due = Deadline(text="每年", recurring=(month, day)).next_due(as_of)
     assert due is not None and due >= as_of and due.month == month
     assert (due - as_of).days < 366
+
+
+def test_a_dated_deadline_passes_the_day_after() -> None:
+    deadline = Deadline(text="到2018年年底", date=dt.date(2018, 12, 31))
+    assert [deadline.passed(dt.date(2018, 12, d)) for d in (30, 31)] == [False, False]
+    assert deadline.passed(dt.date(2019, 1, 1)) is True
+
+
+def test_a_term_deadline_is_a_window_that_passes() -> None:
+    deadline = Deadline(text="2018年秋季学期开学前", window=(dt.date(2018, 8, 1), dt.date(2018, 9, 30)))
+    assert deadline.passed(dt.date(2018, 7, 31)) is False
+    assert deadline.passed(dt.date(2018, 8, 1)) is None and deadline.passed(dt.date(2018, 9, 30)) is None
+    assert deadline.passed(dt.date(2018, 10, 1)) is True
+
+
+def test_an_unknown_day_without_a_window_never_claims_to_have_passed() -> None:
+    deadline = Deadline(text="适时")
+    assert {deadline.passed(dt.date(y, 1, 1)) for y in (2000, 2018, 2100)} == {None}
+
+
+@given(st.dates(), st.dates(), st.dates())
+def test_window_answers_are_monotonic_in_time(a: dt.date, b: dt.date, day: dt.date) -> None:
+    earliest, latest = sorted((a, b))
+    deadline = Deadline(text="term", window=(earliest, latest))
+    answer = deadline.passed(day)
+    assert answer is (True if day > latest else False if day < earliest else None)

@@ -154,18 +154,15 @@ class Rulebook:
         return memo[rule.index]
 
     def _finding(self, rule: Rule, subject: SubjectRef, fact: Mapping[str, Any], day: _dt.date) -> Finding:
+        deadline = rule.deadline
+        next_due = deadline.next_due(day) if deadline else None
+        passed = deadline.passed(day) if deadline is not None and deadline.recurring is None else None
         status = "applies"
         compliance: tuple[Check, ...] = ()
         if rule.thresholds:
-            compliance = tuple(check for t in self._thresholds[rule.index] for check in t(fact, _no_derived)[1])
-            results = {check.result for check in compliance}
-            worst = next(s for s in (Status.DOES_NOT_APPLY, Status.UNDETERMINED, Status.APPLIES) if s in results)
-            status = _COMPLIANCE[worst]
-        deadline = rule.deadline
-        next_due = deadline.next_due(day) if deadline else None
-        passed = None
-        if deadline is not None and deadline.recurring is None and deadline.date is not None:
-            passed = day > deadline.date
+            per_threshold = [t(fact, _no_derived)[1] for t in self._thresholds[rule.index]]
+            compliance = tuple(check for checks in per_threshold for check in checks)
+            status = _compliance(rule, per_threshold, passed)
         return Finding(
             rule_id=rule.id,
             modality=rule.modality,
@@ -185,6 +182,27 @@ class Rulebook:
             citations=rule.citations,
             note=rule.note,
         )
+
+
+def _compliance(rule: Rule, per_threshold: list[tuple[Check, ...]], passed: bool | None) -> str:
+    """met / unmet / unknown, refined by the two things a bare comparison does not know.
+
+    A figure written with 左右 that is missed is `approximate`: the text gives no tolerance,
+    so the miss is reported, not judged. A duty with a one-off deadline is not breached
+    before it: a miss is `pending` while the deadline has surely not passed, and `unknown`
+    while it cannot be told (a term deadline inside its window, or one with no window).
+    """
+    results = {check.result for checks in per_threshold for check in checks}
+    worst = next(s for s in (Status.DOES_NOT_APPLY, Status.UNDETERMINED, Status.APPLIES) if s in results)
+    status = _COMPLIANCE[worst]
+    if status != "unmet":
+        return status
+    missed = [i for i, checks in enumerate(per_threshold) if any(c.result is Status.DOES_NOT_APPLY for c in checks)]
+    if rule.deadline is not None and rule.deadline.recurring is None and passed is not True:
+        return "pending" if passed is False else "unknown"
+    if all(i < len(rule.approximate) and rule.approximate[i] for i in missed):
+        return "approximate"
+    return status
 
 
 def _no_derived(key: str) -> Status:

@@ -60,7 +60,9 @@ class Finding:
     deadline: Deadline | None
     next_due: _dt.date | None
     deadline_passed: bool | None
-    status: str  # "applies", or for rules with thresholds "met" / "unmet" / "unknown"
+    # "applies"; for rules with thresholds "met" / "unmet" / "unknown", "pending" (missed but
+    # the deadline has not passed) or "approximate" (a 左右 figure missed): see api._compliance.
+    status: str
     compliance: tuple[Check, ...]
     responsible: tuple[str, ...]
     citations: tuple[Citation, ...]
@@ -84,6 +86,7 @@ class Finding:
                 "text": deadline.text,
                 "date": _date(deadline.date),
                 "recurring": None if deadline.recurring is None else {"month": deadline.recurring[0], "day": deadline.recurring[1]},
+                "window": None if deadline.window is None else {"from": _date(deadline.window[0]), "to": _date(deadline.window[1])},
             },
             "next_due": _date(self.next_due),
             "deadline_passed": self.deadline_passed,
@@ -113,6 +116,7 @@ class Finding:
                 text=deadline["text"],
                 date=_undate(deadline["date"]),
                 recurring=None if deadline["recurring"] is None else (deadline["recurring"]["month"], deadline["recurring"]["day"]),
+                window=None if deadline.get("window") is None else (_undate(deadline["window"]["from"]), _undate(deadline["window"]["to"])),
             ),
             next_due=_undate(data["next_due"]),
             deadline_passed=data["deadline_passed"],

@@ -310,7 +310,17 @@ def _deadline(ctx: _RuleContext, raw: dict[str, Any] | None) -> Deadline | None:
         rec = raw["recurring"]
         return Deadline(text=raw["text"], recurring=(rec["month"], rec["day"]))
     if raw["date"] == "unknown":
-        return Deadline(text=raw["text"])
+        window = raw.get("window")
+        if window is None:
+            return Deadline(text=raw["text"])
+        bounds = (to_date(window["from"]), to_date(window["to"]))
+        if None in bounds:
+            raise ctx.err(("deadline", "window"), f"not calendar dates: {show(window)}")
+        if bounds[0] > bounds[1]:  # type: ignore[operator]
+            raise ctx.err(("deadline", "window"), f"from {window['from']} is after to {window['to']}")
+        return Deadline(text=raw["text"], window=bounds)  # type: ignore[arg-type]
+    if "window" in raw:
+        raise ctx.err(("deadline", "window"), "a window is for a deadline whose date is unknown")
     day = to_date(raw["date"])
     if day is None:
         raise ctx.err(("deadline", "date"), f"not a calendar date: {show(raw['date'])}")
@@ -373,7 +383,12 @@ def _build_rule(
     if "when" in raw:
         when = _condition(ctx, raw["when"], ("when",), True, derived)
         parts.extend(when.items if isinstance(when, c.AllOf) else [when])
-    thresholds = tuple(_compare(ctx, t, ("thresholds", i), "threshold") for i, t in enumerate(raw.get("thresholds", [])))
+    raw_thresholds = raw.get("thresholds", [])
+    thresholds = tuple(
+        _compare(ctx, {k: v for k, v in t.items() if k != "approximate"}, ("thresholds", i), "threshold")
+        for i, t in enumerate(raw_thresholds)
+    )
+    approximate = tuple(bool(t.get("approximate", False)) for t in raw_thresholds)
     amount = raw.get("amount")
     rng = raw.get("range")
     if rng is not None and rng["min"] > rng["max"]:
@@ -392,6 +407,7 @@ def _build_rule(
         effect=Effect(key=named["key"], label=named["label"]),
         condition=c.AllOf(tuple(parts)),
         thresholds=thresholds,
+        approximate=approximate,
         amount=Amount(amount["value"], amount["unit"], amount.get("period"), amount.get("approximate", False)) if amount else None,
         range=Range(rng["min"], rng["max"], rng["unit"], rng.get("of")) if rng else None,
         deadline=_deadline(ctx, raw.get("deadline")),

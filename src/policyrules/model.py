@@ -98,6 +98,23 @@ class Deadline:
     text: str
     date: _dt.date | None = None
     recurring: tuple[int, int | str] | None = None  # (month, day or "last")
+    window: tuple[_dt.date, _dt.date] | None = None  # a term or month: (surely not before, surely by)
+
+    def passed(self, as_of: _dt.date) -> bool | None:
+        """Whether a one-off deadline has passed on as_of; None where that cannot be told.
+
+        A term deadline (2018年秋季学期开学前) has no day but does pass: after its window it
+        surely has, before the window it surely has not, within it nobody can say.
+        """
+        if self.date is not None:
+            return as_of > self.date
+        if self.window is not None:
+            earliest, latest = self.window
+            if as_of > latest:
+                return True
+            if as_of < earliest:
+                return False
+        return None
 
     def next_due(self, as_of: _dt.date) -> _dt.date | None:
         """The deadline that is next on or after as_of (one-off: its date, if known)."""
@@ -149,6 +166,7 @@ class Rule:
     file: str
     line: int | None
     prevails_over: tuple[str, ...] = ()  # rules this one prevails over where both apply
+    approximate: tuple[bool, ...] = ()  # per threshold: the text writes its figure with 左右
 
     @property
     def derived(self) -> bool:

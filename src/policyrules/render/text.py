@@ -28,6 +28,11 @@ MODALITY_ZH = {
 }
 
 
+STATUS_GLOSS = {
+    "pending": " — not met yet, and the deadline has not passed",
+    "approximate": " — below a figure written with 左右 (about); the text gives no tolerance, so the gap is reported, not judged",
+}
+
 # Caseworkers read about people first; bodies and places follow (stable within a kind).
 PEOPLE_FIRST = ("student", "labourer", "household", "school", "enterprise", "government", "region")
 
@@ -87,10 +92,14 @@ def _print_finding(console: Console, finding: Finding) -> None:
     console.print(escape(line))
     if finding.status != "applies":
         detail = checks_text(finding.compliance)
-        console.print(escape(f"      status: {finding.status} — {detail}"))
+        console.print(escape(f"      status: {finding.status} — {detail}{STATUS_GLOSS.get(finding.status, '')}"))
     if finding.deadline:
+        deadline = finding.deadline
         due = finding.next_due.isoformat() if finding.next_due else "date unknown"
-        console.print(escape(f"      deadline: {finding.deadline.text} ({due})"))
+        if deadline.window:
+            due = f"between {deadline.window[0].isoformat()} and {deadline.window[1].isoformat()}"
+        passed = {True: ", passed", False: ", not yet passed", None: ""}[finding.deadline_passed]
+        console.print(escape(f"      deadline: {deadline.text} ({due}{passed})"))
     for citation in finding.citations:
         number = citation.number or citation.title
         console.print(escape(f"      {number} {citation.clause}: “{citation.quote}”"))
