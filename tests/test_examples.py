@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -69,6 +70,7 @@ def test_county_government_funding_duties(book: policyrules.Rulebook) -> None:
     scheme = _finding(decision, "anyang-2018-2/08-3/county-per-student-funding")
     assert scheme.status == "met"
     assert scheme.deadline is not None and scheme.deadline.text == "2018年春季学期开始实施" and scheme.deadline.date is None
+    assert scheme.deadline.window == (dt.date(2018, 2, 1), dt.date(2018, 7, 31))
 
 
 def test_readme_python_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
