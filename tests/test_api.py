@@ -6,6 +6,8 @@ assert only stable things: the 2000元 国家助学金 rule of 安政办〔2018�
 
 from __future__ import annotations
 
+import json
+
 import datetime as dt
 from typing import Any
 
@@ -147,3 +149,20 @@ def test_batch_uses_each_case_own_date(grant_book: policyrules.Rulebook) -> None
 
 def test_empty_batch(grant_book: policyrules.Rulebook) -> None:
     assert grant_book.evaluate_many([]) == []
+
+
+def test_decisions_with_windows_and_new_statuses_round_trip(bundled: policyrules.Rulebook) -> None:
+    """Term-deadline windows and the pending / unknown / approximate statuses survive JSON."""
+    case = {
+        "region": [{"id": "ay", "province": "河南省", "city": "安阳市", "vocational_enrolment": 56900},
+                   {"id": "hx", "province": "河南省", "city": "安阳市", "county": "滑县", "county_type": "county"}],
+        "government": {"id": "hx-gov", "region": "hx", "level": "county", "kind": "people_government",
+                       "layout_adjustment_filed": False, "per_student_funding_scheme_adopted": False},
+    }
+    seen = set()
+    for as_of in ("2018-01-20", "2018-08-25", "2019-01-02"):
+        decision = bundled.evaluate(case, as_of=as_of)
+        assert policyrules.Decision.from_dict(json.loads(json.dumps(decision.to_dict(), ensure_ascii=False))) == decision
+        seen |= {f.status for f in decision.findings}
+        assert any(f.deadline and f.deadline.window for f in decision.findings)
+    assert {"pending", "unknown", "approximate", "unmet"} <= seen
