@@ -6,9 +6,8 @@ assert only stable things: the 2000元 国家助学金 rule of 安政办〔2018�
 
 from __future__ import annotations
 
-import json
-
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
