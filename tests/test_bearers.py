@@ -25,7 +25,7 @@ def _finding(book: policyrules.Rulebook, case: dict, rule: str) -> policyrules.F
 
 def test_neihuang_class_unmet_is_a_duty_of_the_annex_22_units(book: policyrules.Rulebook) -> None:
     school = {"id": "nh-zz", "region": "nh", "name": "内黄县中等职业学校", "level": "secondary_vocational",
-              "poverty_training_class_held": False}
+              "poverty_training_class_held": {2018: False}}
     finding = _finding(book, {"region": [NEIHUANG], "school": school}, "06-1/neihuang-training-class")
     assert finding.status == "unmet" and finding.subject.id == "nh-zz"
     assert finding.bearer.entity == "government" and finding.bearer.label == "市教育局、市财政局和内黄县政府"

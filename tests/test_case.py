@@ -386,3 +386,33 @@ def test_flat_fact_leaves_out_unknowns_through_links(grant_book: policyrules.Rul
     fact = flat_fact(case, student, grant_book.data.features["student"], dt.date(2018, 9, 1))
     assert "household__poverty_registered" not in fact
     assert "full_time" not in fact
+
+
+# --------------------------------------------------------------------------- yearly figures
+
+
+def _yearly_case(value: object) -> dict[str, object]:
+    return {"region": {"id": "ay", "province": "河南省", "city": "安阳市", "training_person_times_per_year": value}}
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [(60000, "give it by year"), ({"next year": 1}, "not a year"), ({1800: 1}, "not a year"), ({2018: "many"}, "whole number")],
+)
+def test_a_yearly_figure_is_given_by_year(value: object, words: str) -> None:
+    book = policyrules.load_rulebook()
+    with pytest.raises(FactError) as info:
+        book.evaluate(_yearly_case(value), as_of="2019-01-01")
+    assert words in str(info.value) and info.value.field == "region.training_person_times_per_year"
+
+
+def test_a_yearly_figure_is_read_for_the_as_of_year_only() -> None:
+    book = policyrules.load_rulebook()
+    rule = "anyang-2018-2/01-2/annual-skills-training"
+
+    def status(value: object, as_of: str) -> str:
+        decision = book.evaluate(_yearly_case(value), as_of=as_of)
+        return next(f.status for f in decision.findings if f.rule_id == rule)
+
+    figures = {2018: 61000, "2019": 40000, 2020: None}
+    assert [status(figures, f"{y}-06-30") for y in (2018, 2019, 2020, 2021)] == ["met", "unmet", "unknown", "unknown"]

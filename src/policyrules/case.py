@@ -16,7 +16,7 @@ import attrs
 
 from .conditions import AS_OF
 from .errors import FactError, suggest
-from .factschema import FactSchema, ValueProblem, check_id, check_value, encode
+from .factschema import FactSchema, ValueProblem, Yearly, check_id, check_value, check_yearly, encode
 from .jsonschemas import field_name
 from .loader import Feature
 from .safetext import show
@@ -126,7 +126,7 @@ def parse_case(data: Any, schema: FactSchema, located: Located | None = None) ->
             if value is None:
                 continue
             try:
-                canonical = check_value(fspec, value)
+                canonical = check_yearly(fspec, value) if fspec.yearly else check_value(fspec, value)
             except ValueProblem as exc:
                 raise fail(path + (fname,), str(exc)) from None
             if fspec.type == "ref" and (fspec.entity, canonical) not in ids:
@@ -162,6 +162,8 @@ def flat_fact(case: Case, entity: Entity, features: tuple[Feature, ...], as_of: 
     fact: dict[str, Any] = {"_kind": entity.type, "_eid": entity.id, AS_OF: as_of.toordinal()}
     for feature in features:
         value = resolve(case, entity, feature)
+        if isinstance(value, Yearly):  # a yearly figure: the as_of year's, or unknown
+            value = value.of(as_of.year)
         if value is None:
             continue
         if feature.member is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import decimal
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 import attrs
@@ -38,6 +39,7 @@ class FieldSpec:
     unit: str | None = None
     values: tuple[tuple[str, str], ...] = ()  # (key, Chinese label) for enum / list
     entity: str | None = None  # for ref
+    yearly: bool = False  # the case gives one value per year; rules read the as_of year's
 
     def value_keys(self) -> tuple[str, ...]:
         return tuple(key for key, _ in self.values)
@@ -164,6 +166,38 @@ def check_number(value: Any) -> decimal.Decimal:
     if len(digits) > SIGNIFICANT_DIGITS:
         raise ValueProblem(f"{show(value)} has more than {SIGNIFICANT_DIGITS} significant digits: round it")
     return number
+
+
+@attrs.frozen
+class Yearly:
+    """A yearly figure as the case gives it: one value per year, read for the as_of year.
+
+    每年 duties are about a year; a bare value would let 2018's "held" satisfy 每年 in 2025.
+    """
+
+    values: tuple[tuple[int, Any], ...]  # (year, canonical value), by year
+
+    def of(self, year: int) -> Any:
+        """The value of `year`, or None (unknown) when the case does not give that year."""
+        return dict(self.values).get(year)
+
+
+def check_yearly(spec: FieldSpec, value: Any) -> Yearly:
+    """A yearly field: a mapping of years to values of the field's type."""
+    if not isinstance(value, Mapping):
+        raise ValueProblem(f"{spec.name} is a yearly figure: give it by year, e.g. {{2018: …}}, not {show(value)}")
+    if len(value) > MAX_ITEMS:
+        raise ValueProblem(f"{len(value)} years is more than the {MAX_ITEMS} allowed")
+    out = {}
+    for year, item in value.items():
+        number = year if isinstance(year, int) and not isinstance(year, bool) else None
+        if isinstance(year, str) and year.isascii() and year.isdigit() and len(year) == 4:
+            number = int(year)
+        if number is None or not 1900 <= number <= 2200:
+            raise ValueProblem(f"{show(year)} is not a year (YYYY)")
+        if item is not None:  # a year given as null is unknown, like the year left out
+            out[number] = check_value(spec, item)
+    return Yearly(tuple(sorted(out.items())))
 
 
 def check_value(spec: FieldSpec, value: Any) -> Any:

@@ -140,6 +140,8 @@ def _load_schema(root: Path, digest: "hashlib._Hash") -> FactSchema:
                     ("entities", name, "fields", fname, "entity"),
                     f"unknown entity {show(target)}{suggest(target, names)}",
                 )
+            if spec.get("yearly") and spec["type"] in ("ref", "list"):
+                raise _err(located, ("entities", name, "fields", fname, "yearly"), f"a {spec['type']} field cannot be yearly")
             fields.append(
                 FieldSpec(
                     name=fname,
@@ -148,6 +150,7 @@ def _load_schema(root: Path, digest: "hashlib._Hash") -> FactSchema:
                     unit=spec.get("unit"),
                     values=tuple((spec.get("values") or {}).items()),
                     entity=target,
+                    yearly=bool(spec.get("yearly", False)),
                 )
             )
         entities.append(EntitySpec(name=name, label=raw["label"], fields=tuple(fields)))
