@@ -153,7 +153,7 @@ def test_empty_batch(grant_book: policyrules.Rulebook) -> None:
 def test_decisions_with_windows_and_new_statuses_round_trip(bundled: policyrules.Rulebook) -> None:
     """Term-deadline windows and the pending / unknown / approximate statuses survive JSON."""
     case = {
-        "region": [{"id": "ay", "province": "河南省", "city": "安阳市", "vocational_enrolment": 56900},
+        "region": [{"id": "ay", "province": "河南省", "city": "安阳市", "level": "city", "vocational_enrolment": 56900},
                    {"id": "hx", "province": "河南省", "city": "安阳市", "county": "滑县", "county_type": "county"}],
         "government": {"id": "hx-gov", "region": "hx", "level": "county", "kind": "people_government",
                        "layout_adjustment_filed": False, "per_student_funding_scheme_adopted": False},

@@ -392,7 +392,7 @@ def test_flat_fact_leaves_out_unknowns_through_links(grant_book: policyrules.Rul
 
 
 def _yearly_case(value: object) -> dict[str, object]:
-    return {"region": {"id": "ay", "province": "河南省", "city": "安阳市", "training_person_times_per_year": value}}
+    return {"region": {"id": "ay", "province": "河南省", "city": "安阳市", "level": "city", "training_person_times_per_year": value}}
 
 
 @pytest.mark.parametrize(
