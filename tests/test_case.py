@@ -416,3 +416,47 @@ def test_a_yearly_figure_is_read_for_the_as_of_year_only() -> None:
 
     figures = {2018: 61000, "2019": 40000, 2020: None}
     assert [status(figures, f"{y}-06-30") for y in (2018, 2019, 2020, 2021)] == ["met", "unmet", "unknown", "unknown"]
+
+
+# --------------------------------------------------------------------------- contradictions
+
+
+def _student_case(level: str, entered: bool | None, graduate: bool | None = True) -> dict[str, object]:
+    return {
+        "region": {"id": "r", "province": "河南省", "city": "安阳市", "level": "city"},
+        "school": {"id": "s", "region": "r", "level": level},
+        "student": {"id": "x", "school": "s", "entered_general_high_school": entered, "junior_high_graduate": graduate},
+    }
+
+
+@pytest.mark.parametrize(
+    ("level", "entered", "graduate", "fields"),
+    [("general_high", False, True, "student.entered_general_high_school, student.school.level"),
+     ("secondary_vocational", True, False, "student.entered_general_high_school, student.junior_high_graduate")],
+)
+def test_contradictory_facts_are_refused_not_decided(level: str, entered: bool, graduate: bool, fields: str) -> None:
+    book = policyrules.load_rulebook()
+    with pytest.raises(FactError) as info:
+        book.evaluate(_student_case(level, entered, graduate), as_of="2019-01-01")
+    assert "contradictory facts" in str(info.value) and info.value.field == fields
+
+
+@pytest.mark.parametrize(("level", "entered", "graduate"), [("general_high", True, True), ("general_high", None, True), ("secondary_vocational", False, True), ("secondary_vocational", True, None)])
+def test_facts_that_merely_may_contradict_are_decided(level: str, entered: bool | None, graduate: bool | None) -> None:
+    decision = policyrules.load_rulebook().evaluate(_student_case(level, entered, graduate), as_of="2019-01-01")
+    assert decision.outcomes  # an unknown fact never makes a contradiction
+
+
+def test_a_contradiction_on_an_unknown_field_is_refused_with_its_line(tmp_path: Path) -> None:
+    import shutil
+
+    root = tmp_path / "rules"
+    shutil.copytree(policyrules.resources.bundled_rulebook(), root)
+    facts = root / "facts.yaml"
+    text = facts.read_text(encoding="utf-8").replace("field: entered_general_high_school, op: \"==\", value: false", "field: entered_high_school, op: \"==\", value: false")
+    facts.write_text(text, encoding="utf-8")
+    with pytest.raises(policyrules.RuleFileError) as info:
+        policyrules.load_rulebook(root)
+    assert info.value.file == str(facts) and info.value.line == text.splitlines().index(
+        next(line for line in text.splitlines() if "entered_high_school" in line)) + 1
+    assert "did you mean 'entered_general_high_school'" in str(info.value)

@@ -12,13 +12,14 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from . import conditions as c
 from .case import Case, Entity, flat_fact, parse_case
 from .decision import Bearer, Decision, Finding, Outcome, SubjectRef
 from .engine import Engine
-from .errors import EngineError, EvaluationError
+from .errors import EngineError, EvaluationError, FactError
 from .explain import Check, Status, compile_explain, compile_truth
 from .factschema import FactSchema
-from .loader import RulebookData, load
+from .loader import Contradiction, RulebookData, load
 from .model import Document, Party, Rule
 from .resources import bundled_rulebook
 from .safetext import show
@@ -52,6 +53,9 @@ class Rulebook:
         self._truth = {rule.index: compile_truth(rule.condition) for rule in data.rules}
         self._explain = {rule.index: compile_explain(rule.condition) for rule in data.rules}
         self._thresholds = {rule.index: tuple(compile_explain(t) for t in rule.thresholds) for rule in data.rules}
+        self._contradictions: dict[str, list[tuple[Contradiction, Any]]] = {}
+        for contradiction in data.contradictions:
+            self._contradictions.setdefault(contradiction.subject, []).append((contradiction, compile_truth(contradiction.condition)))
         self._producers: dict[tuple[str, str], tuple[Rule, ...]] = {}
         for rule in data.rules:
             if rule.derived:
@@ -104,10 +108,23 @@ class Rulebook:
         subjects: list[Entity] = []
         facts: list[dict[str, Any]] = []
         for entity in parsed.entities:
-            if entity.type in self._by_subject:
-                subjects.append(entity)
-                facts.append(flat_fact(parsed, entity, self.data.features.get(entity.type, ()), day))
+            if entity.type in self._by_subject or entity.type in self._contradictions:
+                fact = flat_fact(parsed, entity, self.data.features.get(entity.type, ()), day)
+                self._refuse_contradictions(entity, fact)
+                if entity.type in self._by_subject:
+                    subjects.append(entity)
+                    facts.append(fact)
         return parsed, day, facts, subjects
+
+    def _refuse_contradictions(self, entity: Entity, fact: Mapping[str, Any]) -> None:
+        """A case whose facts contradict each other is refused, not decided (facts.yaml `contradictions`)."""
+        for contradiction, holds in self._contradictions.get(entity.type, ()):
+            if holds(fact, _no_derived) is Status.APPLIES:
+                paths = sorted({leaf.path for leaf in c.leaves(contradiction.condition) if isinstance(leaf, c.Compare)})
+                raise FactError(
+                    f"{entity.type} {show(entity.id)}: contradictory facts: {contradiction.says}",
+                    field=", ".join(f"{entity.type}.{path}" for path in paths),
+                )
 
     def _decide(self, case: Case, day: _dt.date, facts: list[dict[str, Any]], subjects: list[Entity], fired: list[tuple[int, str]], explain: bool) -> Decision:
         findings: list[Finding] = []

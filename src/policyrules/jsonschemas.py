@@ -14,6 +14,7 @@ from typing import Any
 
 import jsonschema
 from jsonschema.exceptions import ValidationError, best_match
+from referencing import Registry, Resource
 
 from .errors import RuleFileError, suggest
 from .safetext import elide, show
@@ -22,9 +23,15 @@ from .yamlio import Located
 
 @functools.lru_cache(maxsize=None)
 def _validator(path: str) -> jsonschema.Draft202012Validator:
+    """A validator for one published schema; `$ref`s to its sibling schemas resolve locally
+    (facts.schema.json reuses the rule file's conditions), never over the network."""
     schema = json.loads(Path(path).read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator.check_schema(schema)
-    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+    siblings = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(Path(path).parent.glob("*.schema.json"))]
+    registry: Registry = Registry().with_resources(
+        (sibling["$id"], Resource.from_contents(sibling)) for sibling in siblings if "$id" in sibling
+    )
+    return jsonschema.Draft202012Validator(schema, registry=registry, format_checker=jsonschema.FormatChecker())
 
 
 def field_name(path: Any) -> str:

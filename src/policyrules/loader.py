@@ -64,6 +64,7 @@ class RulebookData:
     trees: dict[str, ClauseTree]
     schema: FactSchema
     rules: tuple[Rule, ...]
+    contradictions: tuple["Contradiction", ...]
     features: dict[str, tuple[Feature, ...]]  # per subject entity type
     classifications: tuple[Classification, ...]
     kinds: dict[str, str]  # classification kind -> its Chinese title, from the published schema
@@ -125,7 +126,7 @@ def _load_documents(root: Path, digest: "hashlib._Hash") -> tuple[tuple[Document
 # --------------------------------------------------------------------------- fact schema
 
 
-def _load_schema(root: Path, digest: "hashlib._Hash") -> FactSchema:
+def _load_schema(root: Path, digest: "hashlib._Hash") -> tuple[FactSchema, Located]:
     located = _read(root / "facts.yaml", root, digest)
     validate(located, root / SCHEMA_DIR / "facts.schema.json")
     entities = []
@@ -154,7 +155,7 @@ def _load_schema(root: Path, digest: "hashlib._Hash") -> FactSchema:
                 )
             )
         entities.append(EntitySpec(name=name, label=raw["label"], fields=tuple(fields)))
-    return FactSchema(entities=tuple(entities))
+    return FactSchema(entities=tuple(entities)), located
 
 
 # --------------------------------------------------------------------------- rules
@@ -461,7 +462,7 @@ def load(root: Path) -> RulebookData:
         raise RuleFileError("not a rulebook: documents.yaml not found", file=str(root))
     digest = hashlib.sha256()
     documents, sources, trees = _load_documents(root, digest)
-    schema = _load_schema(root, digest)
+    schema, facts_file = _load_schema(root, digest)
     by_key = {d.key: d for d in documents}
 
     files = sorted((root / "clauses").glob("*/*.yaml"), key=lambda p: (_natural(p.parent.name), _natural(p.name)))
@@ -498,6 +499,7 @@ def load(root: Path) -> RulebookData:
                 _build_rule(located, raw, index, len(rules), data["clause"], document, sources[document.key], trees[document.key], schema, derived, features)
             )
     _check_derivation_cycles(rules)
+    contradictions = _load_contradictions(facts_file, schema, features)
 
     classifications = _load_classifications(root, digest, trees)
     return RulebookData(
@@ -507,11 +509,37 @@ def load(root: Path) -> RulebookData:
         trees=trees,
         schema=schema,
         rules=tuple(rules),
+        contradictions=contradictions,
         features={subject: tuple(sorted(feats.values(), key=lambda f: f.key)) for subject, feats in features.items()},
         classifications=classifications,
         kinds=_kinds(root),
         digest=digest.hexdigest(),
     )
+
+
+@attrs.frozen
+class Contradiction:
+    """Facts that cannot all be true of one entity (facts.yaml `contradictions`): such a case is refused."""
+
+    subject: str
+    condition: c.Node
+    says: str  # why, in the schema's words
+    file: str
+    line: int | None
+
+
+def _load_contradictions(located: Located, schema: FactSchema, features: dict[str, dict[str, Feature]]) -> tuple[Contradiction, ...]:
+    """Compiled like rule conditions, so the same flat fact and evaluator decide them."""
+    out = []
+    for i, raw in enumerate(located.data.get("contradictions", [])):
+        base = ("contradictions", i)
+        subject = raw["subject"]
+        if schema.entity(subject) is None:
+            raise _err(located, base + ("subject",), f"unknown entity type {show(subject)}{suggest(subject, schema.entity_names())}")
+        ctx = _RuleContext(located, schema, subject, base, features)
+        condition = _condition(ctx, raw["when"], ("when",), False, {})
+        out.append(Contradiction(subject, condition, raw["says"], located.file, located.line(base)))
+    return tuple(out)
 
 
 def _load_classifications(root: Path, digest: "hashlib._Hash", trees: dict[str, ClauseTree]) -> tuple[Classification, ...]:
