@@ -133,7 +133,7 @@ def line_of(text: str, marker: str, occurrence: int = 1) -> int:
 
 GRANT_WHEN = {
     "all": [
-        {"field": "school.level", "op": "==", "value": "secondary_vocational"},
+        {"field": "school.level", "op": "==", "value": "secondary"},
         {"field": "full_time", "op": "==", "value": True},
         {"field": "formal_enrolment", "op": "==", "value": True},
         {"field": "household.poverty_registered", "op": "==", "value": True},
@@ -153,7 +153,7 @@ def anyang_case(**student: Any) -> dict[str, Any]:
     return {
         "case": "name",
         "region": [{"id": "nh", "province": "河南省", "city": "安阳市", "county": "内黄县"}],
-        "school": {"id": "sch", "region": "nh", "level": "secondary_vocational", "ownership": "public"},
+        "school": {"id": "sch", "region": "nh", "level": "secondary", "kind": "secondary_specialised", "ownership": "public"},
         "household": {"id": "h1", "region": "nh", "poverty_registered": True},
         "student": fields,
     }

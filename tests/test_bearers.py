@@ -24,7 +24,7 @@ def _finding(book: policyrules.Rulebook, case: dict, rule: str) -> policyrules.F
 
 
 def test_neihuang_class_unmet_is_a_duty_of_the_annex_22_units(book: policyrules.Rulebook) -> None:
-    school = {"id": "nh-zz", "region": "nh", "name": "内黄县中等职业学校", "level": "secondary_vocational",
+    school = {"id": "nh-zz", "region": "nh", "name": "内黄县中等职业学校", "level": "secondary", "kind": "vocational_high",
               "poverty_training_class_held": {2018: False}}
     finding = _finding(book, {"region": [NEIHUANG], "school": school}, "06-1/neihuang-training-class")
     assert finding.status == "unmet" and finding.subject.id == "nh-zz"
@@ -32,7 +32,7 @@ def test_neihuang_class_unmet_is_a_duty_of_the_annex_22_units(book: policyrules.
 
 
 def test_backbone_agreement_unmet_is_a_duty_of_the_annex_9_units(book: policyrules.Rulebook) -> None:
-    school = {"id": "s", "region": "ay", "level": "higher_vocational", "backbone": True,
+    school = {"id": "s", "region": "ay", "level": "junior_college", "kind": "higher_vocational_college", "backbone": True,
               "strategic_cooperation_agreement_signed": False}
     finding = _finding(book, {"region": [ANYANG], "school": school}, "04-2/backbone-school-industry-agreements")
     assert finding.status == "unmet"
@@ -55,13 +55,13 @@ def test_anyang_institute_is_the_object_of_the_target_not_its_bearer(book: polic
 
 
 @pytest.mark.parametrize(
-    ("rule", "level"),
+    ("rule", "kind"),
     [
-        ("04-1/teaching-diagnosis", "higher_vocational"),
-        ("06-1/expand-poverty-county-admissions", "higher_vocational"),
-        ("07-2/overseas-students", "secondary_vocational"),
+        ("04-1/teaching-diagnosis", "higher_vocational_college"),
+        ("06-1/expand-poverty-county-admissions", "higher_vocational_college"),
+        ("07-2/overseas-students", "secondary_specialised"),
     ],
 )
-def test_school_bearers_the_text_does_not_name_are_marked(book: policyrules.Rulebook, rule: str, level: str) -> None:
-    finding = _finding(book, {"region": [ANYANG], "school": {"id": "s", "region": "ay", "level": level}}, rule)
+def test_school_bearers_the_text_does_not_name_are_marked(book: policyrules.Rulebook, rule: str, kind: str) -> None:
+    finding = _finding(book, {"region": [ANYANG], "school": {"id": "s", "region": "ay", "kind": kind}}, rule)
     assert finding.bearer.label.endswith("（条文未明示责任主体）")

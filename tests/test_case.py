@@ -51,7 +51,7 @@ def test_unknown_entity_type(schema: Any) -> None:
 
 def test_unknown_field_suggests(schema: Any) -> None:
     case = anyang_case()
-    case["school"]["levl"] = "secondary_vocational"
+    case["school"]["levl"] = "secondary"
     error = _fails(case, schema)
     assert error.field == "school.levl"
     assert "school.levl" in str(error)
@@ -97,10 +97,10 @@ def test_wrong_date(schema: Any) -> None:
 
 def test_enum_label_instead_of_key(schema: Any) -> None:
     case = anyang_case()
-    case["school"]["level"] = "中等职业学校"
+    case["school"]["level"] = "中等（高中阶段）"
     error = _fails(case, schema)
     assert error.field == "school.level"
-    assert "'secondary_vocational'" in str(error)
+    assert "'secondary'" in str(error)
     assert "label" in str(error)
 
 
@@ -219,6 +219,7 @@ class School:
     region: str | None = None
     level: str | None = None
     ownership: str | None = None
+    kind: str | None = None
 
 
 @attrs.frozen
@@ -235,7 +236,7 @@ def test_attrs_instances_are_entities(schema: Any) -> None:
     objects = {
         "case": "name",
         "region": [Region("nh", "河南省", "安阳市", "内黄县")],
-        "school": School("sch", "nh", "secondary_vocational", "public"),
+        "school": School("sch", "nh", "secondary", "public", "secondary_specialised"),
         "household": data["household"],
         "student": Student("s1", "sch", "h1", True, True),
     }
@@ -278,7 +279,7 @@ region:
 school:
   id: sch
   region: nh
-  level: secondary_vocational
+  level: secondary
 household:
   id: h1
   region: nh
@@ -298,7 +299,7 @@ def test_load_case_from_yaml(tmp_path: Path, grant_book: policyrules.Rulebook) -
     assert case.as_of == dt.date(2018, 9, 1)
     assert case == parse_case({**anyang_case(), "case": "内黄县中职学生", "as_of": "2018-09-01"} | {
         "region": [{"id": "nh", "province": "河南省", "city": "安阳市"}],
-        "school": {"id": "sch", "region": "nh", "level": "secondary_vocational"},
+        "school": {"id": "sch", "region": "nh", "level": "secondary"},
     }, grant_book.schema)
 
 
@@ -306,7 +307,7 @@ def test_load_case_from_yaml(tmp_path: Path, grant_book: policyrules.Rulebook) -
     ("old", "new", "marker", "field"),
     [
         ("  full_time: true", "  ful_time: true", "ful_time", "student.ful_time"),
-        ("  level: secondary_vocational", "  level: 中等职业学校", "level: 中等职业学校", "school.level"),
+        ("  level: secondary", "  level: 中等（高中阶段）", "level: 中等（高中阶段）", "school.level"),
         ("  poverty_registered: true", "  poverty_registered: 是", "poverty_registered", "household.poverty_registered"),
         ("  school: sch\n  household", "  school: sch9\n  household", "school: sch9", "student.school"),
         ("    city: 安阳市", "    city: 安阳市\n  - id: nh\n    city: 郑州市", "- id: nh", "region[1].id"),
@@ -373,7 +374,7 @@ def test_flat_fact_holds_only_tested_values(grant_book: policyrules.Rulebook) ->
     assert fact["_kind"] == "student"
     assert fact["_eid"] == "s1"
     assert fact[AS_OF] == dt.date(2018, 9, 1).toordinal()
-    assert fact["school__level"] == "secondary_vocational"
+    assert fact["school__level"] == "secondary"
     assert fact["school__region__city"] == "安阳市"
     assert fact["household__poverty_registered"] is True
     assert "age" not in fact  # no rule tests it
@@ -421,18 +422,18 @@ def test_a_yearly_figure_is_read_for_the_as_of_year_only() -> None:
 # --------------------------------------------------------------------------- contradictions
 
 
-def _student_case(level: str, entered: bool | None, graduate: bool | None = True) -> dict[str, object]:
+def _student_case(kind: str, entered: bool | None, graduate: bool | None = True) -> dict[str, object]:
     return {
         "region": {"id": "r", "province": "河南省", "city": "安阳市", "level": "city"},
-        "school": {"id": "s", "region": "r", "level": level},
+        "school": {"id": "s", "region": "r", "level": "secondary", "kind": kind},
         "student": {"id": "x", "school": "s", "entered_general_high_school": entered, "junior_high_graduate": graduate},
     }
 
 
 @pytest.mark.parametrize(
     ("level", "entered", "graduate", "fields"),
-    [("general_high", False, True, "student.entered_general_high_school, student.school.level"),
-     ("secondary_vocational", True, False, "student.entered_general_high_school, student.junior_high_graduate")],
+    [("general_high", False, True, "student.entered_general_high_school, student.school.kind"),
+     ("vocational_high", True, False, "student.entered_general_high_school, student.junior_high_graduate")],
 )
 def test_contradictory_facts_are_refused_not_decided(level: str, entered: bool, graduate: bool, fields: str) -> None:
     book = policyrules.load_rulebook()
@@ -441,7 +442,7 @@ def test_contradictory_facts_are_refused_not_decided(level: str, entered: bool, 
     assert "contradictory facts" in str(info.value) and info.value.field == fields
 
 
-@pytest.mark.parametrize(("level", "entered", "graduate"), [("general_high", True, True), ("general_high", None, True), ("secondary_vocational", False, True), ("secondary_vocational", True, None)])
+@pytest.mark.parametrize(("level", "entered", "graduate"), [("general_high", True, True), ("general_high", None, True), ("vocational_high", False, True), ("vocational_high", True, None)])
 def test_facts_that_merely_may_contradict_are_decided(level: str, entered: bool | None, graduate: bool | None) -> None:
     decision = policyrules.load_rulebook().evaluate(_student_case(level, entered, graduate), as_of="2019-01-01")
     assert decision.outcomes  # an unknown fact never makes a contradiction

@@ -16,7 +16,7 @@ cases:
     as_of: 2018-09-01
     case:
       region: {{id: nh, province: 河南省, city: 安阳市, county: 内黄县}}
-      school: {{id: sch, region: nh, level: secondary_vocational, ownership: public}}
+      school: {{id: sch, region: nh, level: secondary, kind: secondary_specialised, ownership: public}}
       household: {{id: h1, region: nh, poverty_registered: true}}
       student: {{id: s1, school: sch, household: h1, full_time: {full_time}, formal_enrolment: true}}
     expect:

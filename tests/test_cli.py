@@ -24,7 +24,8 @@ region:
 school:
   id: neihuang-zz
   region: neihuang
-  level: secondary_vocational
+  level: secondary
+  kind: secondary_specialised
   ownership: public
 household:
   id: wang-family
@@ -139,7 +140,7 @@ def test_case_outside_the_city_with_a_one_rule_rulebook(tmp_path: Path, rules_ro
     ("old", "new", "marker", "field"),
     [
         ("  full_time: true", "  ful_time: true", "ful_time", "student.ful_time"),
-        ("  level: secondary_vocational", "  level: 中等职业学校", "level: 中等职业学校", "school.level"),
+        ("  level: secondary", "  level: 中等（高中阶段）", "level: 中等（高中阶段）", "school.level"),
         ("  school: neihuang-zz\n", "  school: neihuang-zzz\n", "school: neihuang-zzz", "student.school"),
     ],
     ids=["unknown-field", "enum-label", "dangling-ref"],
@@ -236,7 +237,7 @@ def test_explain_shows_the_failed_condition_behind_a_chained_rule(tmp_path: Path
     case = tmp_path / "case.yaml"
     case.write_text(
         "region: [{id: nh, province: 河南省, city: 安阳市, county: 内黄县}]\n"
-        "school: {id: sch, region: nh, level: secondary_vocational}\n"
+        "school: {id: sch, region: nh, level: secondary, kind: secondary_specialised}\n"
         "household: {id: h1, region: nh, poverty_registered: true}\n"
         "student: {id: s1, school: sch, household: h1, full_time: false, formal_enrolment: true}\n",
         encoding="utf-8",

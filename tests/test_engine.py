@@ -210,7 +210,7 @@ def test_many_rules_applying_to_one_subject(tmp_path: Path) -> None:
     # durable_rules once answered error 303 and the session's deletion then aborted the
     # interpreter; the library must neither lose findings nor crash.)
     root = make_rulebook(tmp_path / "rules")
-    items = [rule_item(f"syn/r{i:02d}", document=MOE, subject="school", when={"field": "level", "op": "==", "value": "secondary_vocational"}) for i in range(80)]
+    items = [rule_item(f"syn/r{i:02d}", document=MOE, subject="school", when={"field": "level", "op": "==", "value": "secondary"}) for i in range(80)]
     book = _book(root, *items)
     decision = book.evaluate(anyang_case(), as_of="2020-01-01")
     assert len(decision.findings) == 80
@@ -218,7 +218,7 @@ def test_many_rules_applying_to_one_subject(tmp_path: Path) -> None:
 
 def test_sixty_four_rules_applying_to_one_subject(tmp_path: Path) -> None:
     root = make_rulebook(tmp_path / "rules")
-    items = [rule_item(f"syn/r{i:02d}", document=MOE, subject="school", when={"field": "level", "op": "==", "value": "secondary_vocational"}) for i in range(64)]
+    items = [rule_item(f"syn/r{i:02d}", document=MOE, subject="school", when={"field": "level", "op": "==", "value": "secondary"}) for i in range(64)]
     book = _book(root, *items)
     assert len(book.evaluate(anyang_case(), as_of="2020-01-01").findings) == 64
 
@@ -298,7 +298,7 @@ def _varied_cases(count: int, seed: int = 20180104) -> list[dict[str, Any]]:
             {"id": "r2", "province": maybe("河南省", "黑龙江省"), "city": maybe("佳木斯市", "安阳市")},
         ]
         schools = [
-            {"id": f"sch{k}", "region": rng.choice(["r1", "r2"]), "level": maybe("secondary_vocational", "higher_vocational", "technical"),
+            {"id": f"sch{k}", "region": rng.choice(["r1", "r2"]), "level": maybe("secondary", "junior_college", "undergraduate"),
              "ownership": maybe("public", "private", "enterprise"), "annual_funding_per_student": maybe(9000, 12000, 12000.5, 15000)}
             for k in range(rng.randint(1, 2))
         ]

@@ -25,7 +25,7 @@ def test_first_case_of_a_process_with_no_findings() -> None:
         import policyrules
         book = policyrules.load_rulebook()
         case = {"region": {"id": "zz", "province": "河南省", "city": "郑州市"},
-                "school": {"id": "s", "region": "zz", "level": "secondary_vocational"}}
+                "school": {"id": "s", "region": "zz", "level": "secondary", "kind": "secondary_specialised"}}
         for _ in range(3):
             decision = book.evaluate(case, as_of="2018-09-01")
         print(len(decision.findings), len(decision.outcomes))
@@ -70,7 +70,7 @@ def test_many_subjects_in_one_session_lose_no_findings() -> None:
     book = policyrules.load_rulebook()
     base = {
         "region": {"id": "nh", "province": "河南省", "city": "安阳市", "county": "内黄县"},
-        "school": {"id": "zz", "region": "nh", "level": "secondary_vocational", "ownership": "public"},
+        "school": {"id": "zz", "region": "nh", "level": "secondary", "kind": "secondary_specialised", "ownership": "public"},
         "household": [{"id": "poor", "region": "nh", "poverty_registered": True}, {"id": "other", "region": "nh", "poverty_registered": False}],
     }
     students = [

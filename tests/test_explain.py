@@ -257,7 +257,7 @@ def test_missing_link_makes_linked_facts_unknown(rules_root: Path) -> None:
     book = _book(rules_root, rule_item("syn/grant", document=ANYANG, when=GRANT_WHEN), document=ANYANG)
     (outcome,) = book.evaluate(anyang_case(school=None), as_of="2020-01-01").why_not("syn/grant")
     assert outcome.status is U
-    assert {ch.condition for ch in outcome.checks} == {"school.region.province == 河南省", "school.region.city == 安阳市", "school.level == secondary_vocational"}
+    assert {ch.condition for ch in outcome.checks} == {"school.region.province == 河南省", "school.region.city == 安阳市", "school.level == secondary"}
 
 
 def test_not_of_missing_stays_undetermined_in_a_rule(rules_root: Path) -> None:
@@ -292,12 +292,12 @@ def test_thresholds_report_compliance(rules_root: Path) -> None:
         document=MOE,
         subject="school",
         modality="obligation",
-        when={"field": "level", "op": "==", "value": "higher_vocational"},
+        when={"field": "level", "op": "==", "value": "junior_college"},
         extra={"thresholds": [{"field": "annual_funding_per_student", "op": ">=", "value": 12000}]},
     )
     book = _book(rules_root, anchor_item("school"), item)
     case = anyang_case()
-    case["school"]["level"] = "higher_vocational"
+    case["school"]["level"] = "junior_college"
     for funding, expected, actual in [(11000, "unmet", "11000"), (12000, "met", "12000"), (None, "unknown", None)]:
         case["school"]["annual_funding_per_student"] = funding
         (finding,) = [f for f in book.evaluate(case, as_of="2020-01-01").findings if f.rule_id == "syn/funding"]

@@ -28,7 +28,7 @@ rules:
       all:
         - field: school.level
           op: "=="
-          value: secondary_vocational
+          value: secondary
         - field: full_time
           op: "=="
           value: true
@@ -247,12 +247,12 @@ LOCATED_ERRORS = [
     ("field: full_time", "field: full_tme", "full_tme", "rules[0].when.all[1].field", "did you mean 'full_time'"),
     ("field: full_time", "field: full_time.x", "full_time.x", "rules[0].when.all[1].field", ""),
     ("value: true", 'value: "yes"', 'value: "yes"', "rules[0].when.all[1].value", "full_time"),
-    ("value: secondary_vocational", "value: secondary_vocationl", "secondary_vocationl", "rules[0].when.all[0].value", "did you mean 'secondary_vocational'"),
-    ("value: secondary_vocational", "value: 中等职业学校", "value: 中等职业学校", "rules[0].when.all[0].value", "'secondary_vocational'"),
+    ("value: secondary", "value: secondaryy", "secondaryy", "rules[0].when.all[0].value", "did you mean 'secondary'"),
+    ("value: secondary", "value: 中等（高中阶段）", "value: 中等（高中阶段）", "rules[0].when.all[0].value", "'secondary'"),
     ('field: school.level\n          op: "=="', 'field: school.name\n          op: "<"', 'op: "<"', "rules[0].when.all[0].op", "school.name"),
     ('op: "=="\n          value: true', "op: exists\n          value: true", "value: true", "rules[0].when.all[1].value", "takes no value"),
     ('op: "=="\n          value: true', 'op: "=="', "field: full_time", "rules[0].when.all[1]", "value"),
-    ('op: "=="\n          value: secondary_vocational', "op: in\n          value: secondary_vocational", "value: secondary_vocational", "rules[0].when.all[0].value", "list"),
+    ('op: "=="\n          value: secondary', "op: in\n          value: secondary", "value: secondary", "rules[0].when.all[0].value", "list"),
     (f"      - {ANYANG_QUOTE}", f"      - {FORGED}", FORGED, "rules[0].quotes[0]", ANYANG),
     (f"      - {ANYANG_QUOTE}", f"      - {ANYANG_QUOTE}\n      - {{clause: 六、1, text: {MOE_QUOTE}}}", MOE_QUOTE, "rules[0].quotes[1]", "not in the text"),
     ("clause: 六、1", "clause: 六、2", ANYANG_QUOTE, "rules[0].quotes[0]", "not in its clause 六、2"),  # the quote is in 六、1
@@ -533,7 +533,7 @@ def test_field_names_with_double_underscores_do_not_collide_with_paths(tmp_path:
     facts = facts.replace(marker, marker + "      school__level: {type: string, label: 自填学校类别}\n", 1)
     root = make_rulebook(tmp_path / "rules", facts)
     own = rule_item("syn/own", document=MOE, when={"field": "school__level", "op": "==", "value": "自填"})
-    linked = rule_item("syn/linked", document=MOE, when={"field": "school.level", "op": "==", "value": "secondary_vocational"})
+    linked = rule_item("syn/linked", document=MOE, when={"field": "school.level", "op": "==", "value": "secondary"})
     write_rule_file(root, f"{MOE}/01.yaml", rule_file(MOE, "二、", own, linked))
     try:
         book = policyrules.load_rulebook(root)

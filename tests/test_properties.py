@@ -51,7 +51,7 @@ def book(tmp_path_factory: pytest.TempPathFactory) -> policyrules.Rulebook:
         document=MOE,
         subject="school",
         modality="obligation",
-        when={"field": "level", "op": "in", "value": ["secondary_vocational", "higher_vocational"]},
+        when={"field": "level", "op": "in", "value": ["secondary", "junior_college"]},
         extra={
             "thresholds": [{"field": "annual_funding_per_student", "op": ">=", "value": 12000}, {"field": "ownership", "op": "==", "value": "public"}],
             "deadline": {"text": "每年12月底前", "recurring": {"month": 12, "day": "last"}},
@@ -68,7 +68,7 @@ def book(tmp_path_factory: pytest.TempPathFactory) -> policyrules.Rulebook:
     )
     write_rule_file(root, f"{MOE}/01.yaml", rule_file(MOE, "二、", anchor_item(), anchor_item("school"), anchor_item("region"), derived, aid, needy, funding, target))
     grant = rule_item("syn/grant", when=GRANT_WHEN, extra={"amount": {"value": 2000, "unit": "CNY", "period": "per_student_per_year"}})
-    unknown_deadline = rule_item("syn/school-duty", subject="school", modality="obligation", when={"field": "level", "op": "==", "value": "secondary_vocational"}, extra={"deadline": {"text": "秋季学期开学前", "date": "unknown"}})
+    unknown_deadline = rule_item("syn/school-duty", subject="school", modality="obligation", when={"field": "level", "op": "==", "value": "secondary"}, extra={"deadline": {"text": "秋季学期开学前", "date": "unknown"}})
     write_rule_file(root, f"{ANYANG}/06-1.yaml", rule_file(ANYANG, "六、1", grant, unknown_deadline))
     return policyrules.load_rulebook(root)
 
@@ -88,7 +88,8 @@ def cases(draw: st.DrawFn, prefix: str = "") -> dict[str, Any]:
         {
             "id": f"{prefix}sch{k}",
             "region": draw(maybe(st.sampled_from(region_ids))),
-            "level": draw(maybe(st.sampled_from(["secondary_vocational", "higher_vocational", "general_high"]))),
+            "level": draw(maybe(st.sampled_from(["secondary", "junior_college", "undergraduate"]))),
+            "kind": draw(maybe(st.sampled_from(["secondary_specialised", "technical_school", "higher_vocational_college", "general_high"]))),
             "ownership": draw(maybe(st.sampled_from(["public", "private"]))),
             "annual_funding_per_student": draw(maybe(st.sampled_from([11000, 12000, 12000.5]))),
         }
@@ -173,7 +174,7 @@ def test_decision_round_trips(book: policyrules.Rulebook, case: dict[str, Any], 
 def test_round_trip_covers_every_part_of_a_finding(book: policyrules.Rulebook) -> None:
     case = {
         "region": [{"id": "r", "province": "河南省", "city": "安阳市", "poverty_county": False}],
-        "school": {"id": "sch", "region": "r", "level": "secondary_vocational", "ownership": "public", "annual_funding_per_student": 11000},
+        "school": {"id": "sch", "region": "r", "level": "secondary", "ownership": "public", "annual_funding_per_student": 11000},
         "household": {"id": "h", "region": "r", "poverty_registered": True},
         "student": {"id": "s", "school": "sch", "household": "h", "full_time": True, "formal_enrolment": True},
     }

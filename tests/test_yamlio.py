@@ -21,7 +21,7 @@ rules:
         - {field: full_time, op: "==", value: true}
         - field: school.level
           op: "=="
-          value: secondary_vocational
+          value: secondary
   - id: b
 """
 
