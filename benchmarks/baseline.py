@@ -14,8 +14,10 @@ What is encoded (read from 06-1.yaml and documents.yaml):
 - a finding only when the condition is *surely* true: a missing field (absent or None) or
   a dangling link never counts, just as policyrules reports it as undetermined;
 - the derived rule registered-poor-vocational-student (the class 中等职业学校全日制正式学籍
-  建档立卡贫困家庭学生) is a finding of its own, and the 国家助学金 and “雨露计划” rules apply
-  exactly when it does (they chain on it, with the same jurisdiction via school.region).
+  建档立卡贫困家庭学生: a 中等-level school of a 中职 kind, 技工院校 included) is a finding of its
+  own, and the 国家助学金 applies exactly when it does (it chains on it, via school.region);
+  the “雨露计划” subsidy states the same conditions but follows the household's 户籍;
+- 当地 in the 内黄县 training is the labourer's household's 户籍 county.
 
 Every condition in 06-1 is a positive comparison (no `not`), so "surely true" is plain
 two-valued Python on the known values: `x is True`, `x is False`, `x == "..."`.
@@ -26,6 +28,8 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any
 
+SECONDARY_VOCATIONAL_KINDS = ("secondary_specialised", "vocational_high", "technical_school", "senior_technical_school", "technician_college")
+EDUCATION_SECONDARY_KINDS = ("secondary_specialised", "vocational_high")  # the education department's 中职
 IN_FORCE_FROM = _dt.date(2018, 1, 4)
 PROVINCE, CITY = "河南省", "安阳市"
 NEIHUANG_SCHOOL = "内黄县中等职业学校"
@@ -94,15 +98,17 @@ def decide(case: dict[str, Any], as_of: _dt.date) -> list[tuple[str, str]]:
         poor = household.get("poverty_registered") is True
         if household_in_anyang and student.get("junior_high_graduate") is True and student.get("entered_general_high_school") is False:
             found.append((FREE_SECONDARY_VOCATIONAL, sid))
-        if (
-            anyang(school.get("region"))
-            and school.get("level") == "secondary_vocational"
+        poor_vocational = (
+            school.get("level") == "secondary"
+            and school.get("kind") in SECONDARY_VOCATIONAL_KINDS
             and student.get("full_time") is True
             and student.get("formal_enrolment") is True
             and poor
-        ):
+        )
+        if poor_vocational and anyang(school.get("region")):  # 国家助学金 follows the school
             found.append((REGISTERED_POOR_VOCATIONAL_STUDENT, sid))
             found.append((NATIONAL_GRANT, sid))
+        if poor_vocational and household_in_anyang:  # “雨露计划” follows the household's 户籍
             found.append((RAIN_DEW_SUBSIDY, sid))
         if household_in_anyang and poor:
             found.append((FREE_SKILLS_TRAINING, sid))
@@ -121,23 +127,23 @@ def decide(case: dict[str, Any], as_of: _dt.date) -> list[tuple[str, str]]:
         if not anyang(region_id):
             continue
         sid = str(school["id"])
-        level = school.get("level")
+        kind = school.get("kind")
         poverty_county = regions[region_id].get("poverty_county") is True
         neihuang_school = school.get("name") == NEIHUANG_SCHOOL
-        if level == "secondary_vocational" and poverty_county:
+        if school.get("level") == "secondary" and kind in SECONDARY_VOCATIONAL_KINDS and poverty_county:
             found.append((FUNDING_PRIORITY, sid))
-        if level == "higher_vocational":
+        if kind == "higher_vocational_college":
             found.append((EXPAND_ADMISSIONS, sid))
         if neihuang_school:
             found.append((NEIHUANG_TRAINING_CLASS, sid))
-        if level == "secondary_vocational" and (neihuang_school or poverty_county):
+        if kind in EDUCATION_SECONDARY_KINDS and (neihuang_school or poverty_county):
             found.append((TEACHER_TRAINING_PRIORITY, sid))
 
-    for labourer in _all(case, "labourer"):
-        region_id = labourer.get("region")
+    for labourer in _all(case, "labourer"):  # 当地 is the household's 户籍, not where the labourer is
+        household = households.get(labourer.get("household"), _EMPTY)
+        region_id = household.get("region")
         if not anyang(region_id) or regions[region_id].get("county") != "内黄县":
             continue
-        household = households.get(labourer.get("household"), _EMPTY)
         if household.get("poverty_registered") is True or household.get("poor") is True:
             found.append((NEIHUANG_TRAINING_BENEFICIARY, str(labourer["id"])))
 

@@ -56,7 +56,10 @@ ANYANG_COUNTIES = {  # county -> how likely poverty_county is true (内黄县 an
     "文峰区": 0.1,
 }
 OUTSIDE = [("河南省", "郑州市", ["金水区", "中牟县", "登封市"]), ("黑龙江省", "佳木斯市", ["桦南县", "汤原县", "前进区"])]
-LEVELS = ["secondary_vocational"] * 6 + ["higher_vocational"] * 2 + ["technical", "general_high", "applied_undergraduate", "vocational_undergraduate"]
+# (level, kind) of a school: mostly 中职 of every kind, some 高职, a few others.
+SCHOOLS = ([("secondary", "secondary_specialised")] * 3 + [("secondary", "vocational_high")] * 2 + [("secondary", "technical_school")]
+           + [("secondary", "technician_college"), ("junior_college", "technician_college")]
+           + [("junior_college", "higher_vocational_college")] * 2 + [("secondary", "general_high"), ("undergraduate", "applied_undergraduate")])
 OWNERSHIP = ["public", "public", "private", "enterprise"]
 DEPARTMENTS = ["education", "human_resources_social_security", "finance", "development_reform", "poverty_alleviation", "taxation", "agriculture"]
 
@@ -114,7 +117,8 @@ def make_case(rng: random.Random, i: int, extra: bool = False) -> dict[str, Any]
     school_region = regions[0]["id"]
     household_region = rng.choice(regions)["id"]
 
-    school: dict[str, Any] = {"id": f"sch{i}", "level": rng.choice(LEVELS), "ownership": rng.choice(OWNERSHIP)}
+    level, kind = rng.choice(SCHOOLS)
+    school: dict[str, Any] = {"id": f"sch{i}", "level": level, "kind": kind, "ownership": rng.choice(OWNERSHIP)}
     if rng.random() > 0.03:
         school["region"] = school_region
     x = rng.random()
@@ -123,8 +127,10 @@ def make_case(rng: random.Random, i: int, extra: bool = False) -> dict[str, Any]
     elif x < 0.8:
         school["name"] = rng.choice(["滑县职业中专", "林州市中等专业学校", "安阳职业技术学院", "某职业学校"])
     _put(rng, school, "poverty_training_class_held", _tri(rng, 0.5, 0.3))
+    if "poverty_training_class_held" in school:  # a yearly figure: given for one year, sometimes another
+        school["poverty_training_class_held"] = {rng.choice([2018, 2019]): school["poverty_training_class_held"]}
     if rng.random() < 0.1:
-        del school["level"]
+        del school[rng.choice(["level", "kind"])]
 
     household: dict[str, Any] = {"id": f"h{i}"}
     if rng.random() > 0.04:
@@ -140,6 +146,12 @@ def make_case(rng: random.Random, i: int, extra: bool = False) -> dict[str, Any]
     _put(rng, student, "formal_enrolment", _tri(rng, 0.75, 0.15))
     _put(rng, student, "junior_high_graduate", _tri(rng, 0.65, 0.2))
     _put(rng, student, "entered_general_high_school", _tri(rng, 0.2, 0.65))
+    # No contradictory facts (facts.yaml `contradictions` refuses them): a 普通高中 student did
+    # enter 普通高中, and only a junior-high graduate can have.
+    if school.get("kind") == "general_high" and student.get("entered_general_high_school") is False:
+        student["entered_general_high_school"] = True
+    if student.get("entered_general_high_school") is True and student.get("junior_high_graduate") is False:
+        student["junior_high_graduate"] = True
     if rng.random() < 0.5:
         student["age"] = rng.randint(14, 22)
 
