@@ -17,8 +17,8 @@ def book() -> policyrules.Rulebook:
     return policyrules.load_rulebook()
 
 
-def _finding(book: policyrules.Rulebook, case: dict, rule: str) -> policyrules.Finding:
-    decision = book.evaluate(case, as_of="2018-09-01")
+def _finding(book: policyrules.Rulebook, case: dict, rule: str, as_of: str = "2018-09-01") -> policyrules.Finding:
+    decision = book.evaluate(case, as_of=as_of)
     (finding,) = [f for f in decision.findings if f.rule_id == "anyang-2018-2/" + rule]
     return finding
 
@@ -26,7 +26,7 @@ def _finding(book: policyrules.Rulebook, case: dict, rule: str) -> policyrules.F
 def test_neihuang_class_unmet_is_a_duty_of_the_annex_22_units(book: policyrules.Rulebook) -> None:
     school = {"id": "nh-zz", "region": "nh", "name": "内黄县中等职业学校", "level": "secondary", "kind": "vocational_high",
               "poverty_training_class_held": {2018: False}}
-    finding = _finding(book, {"region": [NEIHUANG], "school": school}, "06-1/neihuang-training-class")
+    finding = _finding(book, {"region": [NEIHUANG], "school": school}, "06-1/neihuang-training-class", as_of="2018-12-31")
     assert finding.status == "unmet" and finding.subject.id == "nh-zz"
     assert finding.bearer.entity == "government" and finding.bearer.label == "市教育局、市财政局和内黄县政府"
 

@@ -416,7 +416,8 @@ def test_a_yearly_figure_is_read_for_the_as_of_year_only() -> None:
         return next(f.status for f in decision.findings if f.rule_id == rule)
 
     figures = {2018: 61000, "2019": 40000, 2020: None}
-    assert [status(figures, f"{y}-06-30") for y in (2018, 2019, 2020, 2021)] == ["met", "unmet", "unknown", "unknown"]
+    assert [status(figures, f"{y}-12-31") for y in (2018, 2019, 2020, 2021)] == ["met", "unmet", "unknown", "unknown"]
+    assert status(figures, "2019-12-30") == "pending"  # the year is not over: a miss so far is not a breach
 
 
 # --------------------------------------------------------------------------- contradictions
@@ -461,3 +462,19 @@ def test_a_contradiction_on_an_unknown_field_is_refused_with_its_line(tmp_path: 
     assert info.value.file == str(facts) and info.value.line == text.splitlines().index(
         next(line for line in text.splitlines() if "entered_high_school" in line)) + 1
     assert "did you mean 'entered_general_high_school'" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("case", "fields"),
+    [
+        ({"school": {"id": "s", "level": "secondary", "kind": "higher_vocational_college"}}, "school.kind, school.level"),
+        ({"school": {"id": "s", "level": "junior_college", "kind": "general_high"}}, "school.kind, school.level"),
+        ({"region": {"id": "ay", "province": "河南省", "city": "安阳市", "level": "city"},
+          "government": {"id": "g", "region": "ay", "level": "county", "kind": "people_government"}}, "government.level, government.region.level"),
+    ],
+    ids=["higher-vocational-at-secondary-level", "general-high-at-college-level", "county-body-on-the-city-record"],
+)
+def test_schools_and_bodies_whose_facts_contradict_are_refused(case: dict[str, Any], fields: str) -> None:
+    with pytest.raises(FactError) as info:
+        policyrules.load_rulebook().evaluate(case, as_of="2019-01-01")
+    assert "contradictory facts" in str(info.value) and info.value.field == fields

@@ -297,7 +297,7 @@ def test_thresholds_report_compliance(rules_root: Path) -> None:
     )
     book = _book(rules_root, anchor_item("school"), item)
     case = anyang_case()
-    case["school"]["level"] = "junior_college"
+    case["school"].update(level="junior_college", kind="higher_vocational_college")
     for funding, expected, actual in [(11000, "unmet", "11000"), (12000, "met", "12000"), (None, "unknown", None)]:
         case["school"]["annual_funding_per_student"] = funding
         (finding,) = [f for f in book.evaluate(case, as_of="2020-01-01").findings if f.rule_id == "syn/funding"]

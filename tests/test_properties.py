@@ -77,6 +77,14 @@ def maybe(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     return st.one_of(st.none(), strategy)
 
 
+SCHOOL_LEVEL_KIND = [
+    (level, kind)
+    for level, kinds in [("secondary", ["secondary_specialised", "technical_school", "general_high", None]),
+                         ("junior_college", ["higher_vocational_college", None]), ("undergraduate", [None]), (None, [None, "technical_school", "general_high"])]
+    for kind in kinds
+]
+
+
 @st.composite
 def cases(draw: st.DrawFn, prefix: str = "") -> dict[str, Any]:
     regions = [
@@ -88,8 +96,8 @@ def cases(draw: st.DrawFn, prefix: str = "") -> dict[str, Any]:
         {
             "id": f"{prefix}sch{k}",
             "region": draw(maybe(st.sampled_from(region_ids))),
-            "level": draw(maybe(st.sampled_from(["secondary", "junior_college", "undergraduate"]))),
-            "kind": draw(maybe(st.sampled_from(["secondary_specialised", "technical_school", "higher_vocational_college", "general_high"]))),
+            # level and kind agree (the fact schema refuses contradictions); either may be unknown
+            **dict(zip(("level", "kind"), draw(st.sampled_from(SCHOOL_LEVEL_KIND)))),
             "ownership": draw(maybe(st.sampled_from(["public", "private"]))),
             "annual_funding_per_student": draw(maybe(st.sampled_from([11000, 12000, 12000.5]))),
         }

@@ -53,6 +53,11 @@ class Rulebook:
         self._truth = {rule.index: compile_truth(rule.condition) for rule in data.rules}
         self._explain = {rule.index: compile_explain(rule.condition) for rule in data.rules}
         self._thresholds = {rule.index: tuple(compile_explain(t) for t in rule.thresholds) for rule in data.rules}
+        # Per threshold: does it test a yearly figure (a 每年 duty, judged when its year ends)?
+        self._yearly = {
+            rule.index: tuple(bool(getattr(data.schema.resolve(rule.subject, t.path)[1], "yearly", False)) for t in rule.thresholds)
+            for rule in data.rules
+        }
         self._contradictions: dict[str, list[tuple[Contradiction, Any]]] = {}
         for contradiction in data.contradictions:
             self._contradictions.setdefault(contradiction.subject, []).append((contradiction, compile_truth(contradiction.condition)))
@@ -179,7 +184,8 @@ class Rulebook:
         if rule.thresholds:
             per_threshold = [t(fact, _no_derived)[1] for t in self._thresholds[rule.index]]
             compliance = tuple(check for checks in per_threshold for check in checks)
-            status = _compliance(rule, per_threshold, passed)
+            year_open = day < _dt.date(day.year, 12, 31)
+            status = _compliance(rule, per_threshold, passed, self._yearly[rule.index], year_open)
         return Finding(
             rule_id=rule.id,
             modality=rule.modality,
@@ -201,13 +207,15 @@ class Rulebook:
         )
 
 
-def _compliance(rule: Rule, per_threshold: list[tuple[Check, ...]], passed: bool | None) -> str:
-    """met / unmet / unknown, refined by the two things a bare comparison does not know.
+def _compliance(rule: Rule, per_threshold: list[tuple[Check, ...]], passed: bool | None, yearly: tuple[bool, ...], year_open: bool) -> str:
+    """met / unmet / unknown, refined by what a bare comparison does not know.
 
     A figure written with 左右 that is missed is `approximate`: the text gives no tolerance,
     so the miss is reported, not judged. A duty with a one-off deadline is not breached
     before it: a miss is `pending` while the deadline has surely not passed, and `unknown`
-    while it cannot be told (a term deadline inside its window, or one with no window).
+    while it cannot be told (a term deadline inside its window, or one with no window). A
+    每年 duty tested on a yearly figure is judged when its year ends: a miss of the as_of
+    year's figure is `pending` until 31 December, the day the year's figure is final.
     """
     results = {check.result for checks in per_threshold for check in checks}
     worst = next(s for s in (Status.DOES_NOT_APPLY, Status.UNDETERMINED, Status.APPLIES) if s in results)
@@ -217,6 +225,8 @@ def _compliance(rule: Rule, per_threshold: list[tuple[Check, ...]], passed: bool
     missed = [i for i, checks in enumerate(per_threshold) if any(c.result is Status.DOES_NOT_APPLY for c in checks)]
     if rule.deadline is not None and rule.deadline.recurring is None and passed is not True:
         return "pending" if passed is False else "unknown"
+    if year_open and any(yearly[i] for i in missed):
+        return "pending"
     if all(i < len(rule.approximate) and rule.approximate[i] for i in missed):
         return "approximate"
     return status
