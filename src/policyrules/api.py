@@ -178,7 +178,7 @@ class Rulebook:
     def _finding(self, rule: Rule, subject: SubjectRef, fact: Mapping[str, Any], day: _dt.date) -> Finding:
         deadline = rule.deadline
         next_due = deadline.next_due(day) if deadline else None
-        passed = deadline.passed(day) if deadline is not None and deadline.recurring is None else None
+        passed = deadline.passed(day) if deadline else None  # None for a yearly recurring day
         status = "applies"
         compliance: tuple[Check, ...] = ()
         if rule.thresholds:

@@ -176,7 +176,7 @@ class Engine:
         # entry leaves only once its session is deleted, so cleanup that is itself
         # interrupted is finished before the next case runs.
         self._open: dict[tuple[str, int], bool] = {}
-        self._sid = ""
+        self._sid = ""  # the current case's session id (under the lock)
         self.name = f"policyrules_{next(_names)}"
         self._groups: list[_Group] = []
         for number, group in enumerate(plan(rules, limit)):
@@ -212,39 +212,42 @@ class Engine:
     def _run_one(self, facts: Sequence[dict[str, Any]]) -> list[Firing]:
         self._close()  # what an interrupted cleanup left
         self._fired = []
-        sid = self._sid = f"c{next(self._sessions)}"
+        self._sid = f"c{next(self._sessions)}"
         try:
             for fact in facts:
                 for number in self._by_subject.get(fact["_kind"], ()):
-                    self._assert(number, dict(fact, sid=sid), sid)
+                    self._assert(number, fact)
             return self._fired
         finally:
             self._close()
 
-    def _enter(self, number: int, sid: str) -> None:
+    def _enter(self, number: int) -> None:
         """Open the case's session in a group: the marker fact, whose action initialises it."""
-        if (sid, number) in self._open:
+        if (self._sid, number) in self._open:
             return
-        self._open[sid, number] = False  # from here on the session may exist
-        self._assert_native(number, {"_kind": SESSION_KIND, "sid": sid}, sid)
+        self._open[self._sid, number] = False  # from here on the session may exist
+        self._assert_native(number, {"_kind": SESSION_KIND})
 
-    def _assert(self, number: int, fact: dict[str, Any], sid: str) -> None:
+    def _assert(self, number: int, fact: dict[str, Any]) -> None:
         """Assert one fact into a group and run every action it triggers."""
-        self._enter(number, sid)
-        self._assert_native(number, fact, sid)
+        self._enter(number)
+        self._assert_native(number, fact)
 
-    def _assert_native(self, number: int, fact: dict[str, Any], sid: str) -> None:
-        handle = self._groups[number].handle
+    def _native_assert(self, number: int, fact: dict[str, Any]) -> tuple[int, int]:
+        """Assert one fact of the current session into a group: the engine's (code, state)."""
         try:
-            code, state = native.assert_fact(handle, to_json(fact))
+            return native.assert_fact(self._groups[number].handle, to_json(dict(fact, sid=self._sid)))  # type: ignore[no-any-return]
         except (native.error, MemoryError) as exc:
             raise _engine_error(exc) from None
+
+    def _assert_native(self, number: int, fact: dict[str, Any]) -> None:
+        code, state = self._native_assert(number, fact)
         if code == OBSERVED and fact.get("_kind") != "_derived":
             raise EngineError(f"the same fact was asserted twice: {fact.get('_kind')} {show(fact.get('_eid'))}")
         if code == OK:
-            self._dispatch(number, state, sid)
+            self._dispatch(number, state)
 
-    def _dispatch(self, number: int, state: int, sid: str) -> None:
+    def _dispatch(self, number: int, state: int) -> None:
         handle = self._groups[number].handle
         try:
             started = native.start_action_for_state(handle, state)
@@ -252,12 +255,12 @@ class Engine:
             pending = started[1] if started else None
             while pending:
                 for name, match in json.loads(pending).items():
-                    self._act(number, name, match, sid)
+                    self._act(number, name, match)
                 pending = native.complete_and_start_action(handle, state)
         except (native.error, MemoryError) as exc:
             raise _engine_error(exc) from None
 
-    def _act(self, number: int, name: str, match: dict[str, Any], sid: str) -> None:
+    def _act(self, number: int, name: str, match: dict[str, Any]) -> None:
         action = self._groups[number].actions[name]
         if action is None:  # the session marker
             return
@@ -266,22 +269,16 @@ class Engine:
         self._fired.append((index, subject))
         if derived is None:
             return
-        fact = dict(derived_fact(derived, subject, index), sid=sid)
+        fact = derived_fact(derived, subject, index)
         # OBSERVED from a join means the fact was already derived (a rule fires once per
         # joined fact); actions the fact triggers in this group are picked up by the
-        # dispatch loop above, in other groups by their own dispatch.
+        # dispatch loop above (so its result is not needed here), in other groups by their
+        # own dispatch.
         for target in self._joining.get(derived, ()):
             if target == number:
-                self._assert_here(target, fact)
+                self._native_assert(target, fact)
             else:
-                self._assert(target, fact, sid)
-
-    def _assert_here(self, number: int, fact: dict[str, Any]) -> None:
-        """Assert into the group whose action is running: its dispatch loop runs what follows."""
-        try:
-            native.assert_fact(self._groups[number].handle, to_json(fact))
-        except (native.error, MemoryError) as exc:
-            raise _engine_error(exc) from None
+                self._assert(target, fact)
 
     def _close(self) -> None:
         """Delete every session that may exist, safely; each is forgotten only once deleted."""
@@ -292,8 +289,7 @@ class Engine:
                     native.start_action(handle)
                 native.delete_state(handle, sid)
             except native.error as exc:
-                del self._open[sid, number]
-                if _code(exc) != SID_NOT_FOUND:  # never created, or already deleted: nothing to do
+                if _code(exc) != SID_NOT_FOUND:  # 309: never created, or already deleted: done
+                    del self._open[sid, number]
                     raise _engine_error(exc) from None
-                continue
             del self._open[sid, number]

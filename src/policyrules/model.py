@@ -101,7 +101,8 @@ class Deadline:
     window: tuple[_dt.date, _dt.date] | None = None  # a term or month: (surely not before, surely by)
 
     def passed(self, as_of: _dt.date) -> bool | None:
-        """Whether a one-off deadline has passed on as_of; None where that cannot be told.
+        """Whether a one-off deadline has passed on as_of; None where that cannot be told
+        (and for a yearly recurring day, which always comes round again).
 
         A term deadline (2018年秋季学期开学前) has no day but does pass: after its window it
         surely has, before the window it surely has not, within it nobody can say.
