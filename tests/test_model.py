@@ -22,6 +22,12 @@ def test_december_fifteenth_every_year() -> None:
     assert deadline.next_due(dt.date(2019, 12, 16)) == dt.date(2020, 12, 15)
 
 
+def test_a_yearly_duty_is_judged_on_its_own_day() -> None:
+    assert Deadline(text="每年12月15日前", recurring=(12, 15)).due_in(2019) == dt.date(2019, 12, 15)
+    assert Deadline(text="每年4月底前", recurring=(4, "last")).due_in(2020) == dt.date(2020, 4, 30)
+    assert Deadline(text="到2018年年底", date=dt.date(2018, 12, 31)).due_in(2019) == dt.date(2019, 12, 31)
+
+
 def test_end_of_february_follows_leap_years() -> None:
     deadline = Deadline(text="每年2月底前", recurring=(2, "last"))
     assert deadline.next_due(dt.date(2019, 3, 1)) == dt.date(2020, 2, 29)

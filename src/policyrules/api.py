@@ -184,7 +184,7 @@ class Rulebook:
         if rule.thresholds:
             per_threshold = [t(fact, _no_derived)[1] for t in self._thresholds[rule.index]]
             compliance = tuple(check for checks in per_threshold for check in checks)
-            year_open = day < _dt.date(day.year, 12, 31)
+            year_open = day < (deadline.due_in(day.year) if deadline else _dt.date(day.year, 12, 31))
             status = _compliance(rule, per_threshold, passed, self._yearly[rule.index], year_open)
         return Finding(
             rule_id=rule.id,
@@ -215,7 +215,8 @@ def _compliance(rule: Rule, per_threshold: list[tuple[Check, ...]], passed: bool
     before it: a miss is `pending` while the deadline has surely not passed, and `unknown`
     while it cannot be told (a term deadline inside its window, or one with no window). A
     每年 duty tested on a yearly figure is judged when its year ends: a miss of the as_of
-    year's figure is `pending` until 31 December, the day the year's figure is final.
+    year's figure is `pending` until its day (the rule's recurring day, 每年12月15日前, else
+    31 December, the day the year's figure is final).
     """
     results = {check.result for checks in per_threshold for check in checks}
     worst = next(s for s in (Status.DOES_NOT_APPLY, Status.UNDETERMINED, Status.APPLIES) if s in results)

@@ -117,6 +117,13 @@ class Deadline:
                 return False
         return None
 
+    def due_in(self, year: int) -> _dt.date:
+        """The day a 每年 duty of `year` is judged: its recurring day (每年4月底前 → 30 April),
+        else 31 December, the day the year's figure is final."""
+        if self.recurring is None:
+            return _dt.date(year, 12, 31)
+        return _recurring_day(year, *self.recurring)
+
     def next_due(self, as_of: _dt.date) -> _dt.date | None:
         """The deadline that is next on or after as_of (one-off: its date, if known)."""
         if self.recurring is None:
