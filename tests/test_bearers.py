@@ -41,8 +41,8 @@ def test_backbone_agreement_unmet_is_a_duty_of_the_annex_9_units(book: policyrul
 
 
 def test_enterprise_training_fund_is_enforced_by_the_governments(book: policyrules.Rulebook) -> None:
-    enterprise = {"id": "e", "region": "ay", "training_fund_rate": 1.2}
-    finding = _finding(book, {"region": [ANYANG], "enterprise": enterprise}, "08-3/enterprise-training-fund")
+    enterprise = {"id": "e", "region": "ay", "training_fund_rate": {2018: 1.2}}
+    finding = _finding(book, {"region": [ANYANG], "enterprise": enterprise}, "08-3/enterprise-training-fund", as_of="2018-12-31")
     assert finding.status == "unmet" and finding.subject.id == "e"
     assert finding.bearer.entity == "government" and finding.bearer.label == "各级政府"
 
