@@ -15,6 +15,7 @@ import policyrules
 from policyrules.case import Case, flat_fact, parse_case
 from policyrules.conditions import AS_OF
 from policyrules.errors import FactError, YamlError
+from policyrules.factschema import Yearly
 
 from conftest import anyang_case, line_of
 
@@ -74,9 +75,9 @@ def test_unknown_field_in_a_list_entity(schema: Any) -> None:
         ("student", "age", "16"),
         ("student", "age", True),
         ("student", "age", 16.5),
-        ("school", "annual_funding_per_student", "12000"),
-        ("school", "annual_funding_per_student", float("nan")),
-        ("school", "annual_funding_per_student", True),
+        ("region", "dual_qualified_teacher_share", "60"),
+        ("region", "dual_qualified_teacher_share", float("nan")),
+        ("region", "dual_qualified_teacher_share", True),
         ("region", "province", 41),
     ],
 )
@@ -183,14 +184,14 @@ def test_null_means_unknown(schema: Any) -> None:
 def test_canonical_values(schema: Any) -> None:
     case = {
         "region": {"id": "r"},
-        "school": {"id": "s", "region": "r", "annual_funding_per_student": 12000.5},
+        "school": {"id": "s", "region": "r", "annual_funding_per_student": {"2018": 12000.5}},
         "government": {"id": "g", "region": "r", "per_student_funding_scheme_start": "2018-03-01"},
     }
     parsed = parse_case(case, schema)
     school = parsed.get("school", "s")
     government = parsed.get("government", "g")
     assert school is not None and government is not None
-    assert school.fields["annual_funding_per_student"] == decimal.Decimal("12000.5")
+    assert school.fields["annual_funding_per_student"] == Yearly(((2018, decimal.Decimal("12000.5")),))
     assert government.fields["per_student_funding_scheme_start"] == dt.date(2018, 3, 1)
 
 

@@ -299,7 +299,7 @@ def _varied_cases(count: int, seed: int = 20180104) -> list[dict[str, Any]]:
         ]
         schools = [
             {"id": f"sch{k}", "region": rng.choice(["r1", "r2"]), "level": maybe("secondary", "junior_college", "undergraduate"),
-             "ownership": maybe("public", "private", "enterprise"), "annual_funding_per_student": maybe(9000, 12000, 12000.5, 15000)}
+             "ownership": maybe("public", "private", "enterprise"), "annual_funding_per_student": {2020: maybe(9000, 12000, 12000.5, 15000)}}
             for k in range(rng.randint(1, 2))
         ]
         households = [{"id": f"h{k}", "region": maybe("r1", "r2"), "poverty_registered": maybe(True, False)} for k in range(2)]

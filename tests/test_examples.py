@@ -65,7 +65,8 @@ def test_enterprise_below_the_training_fund_rate(book: policyrules.Rulebook) -> 
 
 def test_county_government_funding_duties(book: policyrules.Rulebook) -> None:
     decision = _decide(book, "neihuang-county-government.yaml")
-    assert _finding(decision, "anyang-2018-2/08-3/surcharge-share").status == "unmet"
+    # 25% of the 2018 教育费附加 in March: short of 30%, but the budget year is not over.
+    assert _finding(decision, "anyang-2018-2/08-3/surcharge-share").status == "pending"
     assert _finding(decision, "anyang-2018-2/08-3/rural-tech-funds-share").status == "met"
     scheme = _finding(decision, "anyang-2018-2/08-3/county-per-student-funding")
     assert scheme.status == "met"

@@ -299,8 +299,8 @@ def test_thresholds_report_compliance(rules_root: Path) -> None:
     case = anyang_case()
     case["school"].update(level="junior_college", kind="higher_vocational_college")
     for funding, expected, actual in [(11000, "unmet", "11000"), (12000, "met", "12000"), (None, "unknown", None)]:
-        case["school"]["annual_funding_per_student"] = funding
-        (finding,) = [f for f in book.evaluate(case, as_of="2020-01-01").findings if f.rule_id == "syn/funding"]
+        case["school"]["annual_funding_per_student"] = {2020: funding}  # a yearly figure, judged at the year's end
+        (finding,) = [f for f in book.evaluate(case, as_of="2020-12-31").findings if f.rule_id == "syn/funding"]
         assert finding.status == expected
         assert [(ch.kind, ch.condition, ch.actual) for ch in finding.compliance] == [("threshold", "annual_funding_per_student >= 12000", actual)]
 

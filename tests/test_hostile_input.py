@@ -103,13 +103,13 @@ def test_the_value_count_is_enforced_while_parsing(monkeypatch: pytest.MonkeyPat
         ({"student": {"id": "s" * 70_000}}, "70000 characters"),
         ({"student": {"id": "s", "age": {1, 2}}}, "expected a whole number"),
         ({"student": object()}, "mapping of fields"),
-        ({"enterprise": {"id": "e", "training_fund_rate": decimal.Decimal("1.4999999999999999999")}}, "decimal places"),
-        ({"enterprise": {"id": "e", "training_fund_rate": 0.1 + 0.2}}, "decimal places"),
-        ({"enterprise": {"id": "e", "training_fund_rate": decimal.Decimal("1E-999999999")}}, "decimal places"),
-        ({"enterprise": {"id": "e", "training_fund_rate": decimal.Decimal("1E+999999999")}}, "out of range"),
-        ({"enterprise": {"id": "e", "training_fund_rate": decimal.Decimal("123456789.1234567")}}, "decimal places"),
-        ({"enterprise": {"id": "e", "payroll_total": decimal.Decimal("1234567890123.456")}}, "significant digits"),
-        ({"enterprise": {"id": "e", "training_fund_rate": float("nan")}}, "finite"),
+        ({"enterprise": {"id": "e", "training_fund_rate": {2018: decimal.Decimal("1.4999999999999999999")}}}, "decimal places"),
+        ({"enterprise": {"id": "e", "training_fund_rate": {2018: 0.1 + 0.2}}}, "decimal places"),
+        ({"enterprise": {"id": "e", "training_fund_rate": {2018: decimal.Decimal("1E-999999999")}}}, "decimal places"),
+        ({"enterprise": {"id": "e", "training_fund_rate": {2018: decimal.Decimal("1E+999999999")}}}, "out of range"),
+        ({"enterprise": {"id": "e", "training_fund_rate": {2018: decimal.Decimal("123456789.1234567")}}}, "decimal places"),
+        ({"enterprise": {"id": "e", "payroll_total": {2018: decimal.Decimal("1234567890123.456")}}}, "significant digits"),
+        ({"enterprise": {"id": "e", "training_fund_rate": {2018: float("nan")}}}, "finite"),
     ],
     ids=["huge-int", "huge-int-id", "huge-int-key", "surrogate", "long-text", "set", "object", "precision",
          "float-noise", "tiny-exponent", "huge-exponent", "too-many-places", "too-many-digits", "nan"],
@@ -129,8 +129,8 @@ def test_deeply_nested_values_are_refused_not_a_recursion_error() -> None:
 
 def test_small_decimals_reach_the_engine_without_an_exponent() -> None:
     assert to_json({"x": 5e-05, "y": 1e16, "z": [0.1, 2]}) == '{"x":0.00005,"y":10000000000000000,"z":[0.1,2]}'
-    case = dict(ENTERPRISE, enterprise={"id": "e", "region": "ay", "training_fund_rate": decimal.Decimal("0.00005")})
-    decision = BOOK.evaluate(case, as_of="2019-01-01")  # the engine refused "5e-05" (error 204)
+    case = dict(ENTERPRISE, enterprise={"id": "e", "region": "ay", "training_fund_rate": {2019: decimal.Decimal("0.00005")}})
+    decision = BOOK.evaluate(case, as_of="2019-12-31")  # the engine refused "5e-05" (error 204)
     [finding] = [f for f in decision.findings if f.rule_id == "anyang-2018-2/08-3/enterprise-training-fund"]
     assert finding.status == "unmet" and [c.actual for c in finding.compliance] == ["0.00005"]
 

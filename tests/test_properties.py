@@ -53,7 +53,8 @@ def book(tmp_path_factory: pytest.TempPathFactory) -> policyrules.Rulebook:
         modality="obligation",
         when={"field": "level", "op": "in", "value": ["secondary", "junior_college"]},
         extra={
-            "thresholds": [{"field": "annual_funding_per_student", "op": ">=", "value": 12000}, {"field": "ownership", "op": "==", "value": "public"}],
+            # a plain (not yearly) decimal figure, read through the school's region
+            "thresholds": [{"field": "region.dual_qualified_teacher_share", "op": ">=", "value": 60}, {"field": "ownership", "op": "==", "value": "public"}],
             "deadline": {"text": "每年12月底前", "recurring": {"month": 12, "day": "last"}},
             "beneficiary": {"entity": "student", "label": "学生"},
         },
@@ -88,7 +89,8 @@ SCHOOL_LEVEL_KIND = [
 @st.composite
 def cases(draw: st.DrawFn, prefix: str = "") -> dict[str, Any]:
     regions = [
-        {"id": f"{prefix}r{k}", "province": draw(maybe(st.sampled_from(["河南省", "黑龙江省"]))), "city": draw(maybe(st.sampled_from(["安阳市", "郑州市"]))), "poverty_county": draw(maybe(st.booleans()))}
+        {"id": f"{prefix}r{k}", "province": draw(maybe(st.sampled_from(["河南省", "黑龙江省"]))), "city": draw(maybe(st.sampled_from(["安阳市", "郑州市"]))), "poverty_county": draw(maybe(st.booleans())),
+         "dual_qualified_teacher_share": draw(maybe(st.sampled_from([59, 60, 60.5])))}
         for k in range(draw(st.integers(1, 2)))
     ]
     region_ids = [r["id"] for r in regions]
@@ -99,7 +101,6 @@ def cases(draw: st.DrawFn, prefix: str = "") -> dict[str, Any]:
             # level and kind agree (the fact schema refuses contradictions); either may be unknown
             **dict(zip(("level", "kind"), draw(st.sampled_from(SCHOOL_LEVEL_KIND)))),
             "ownership": draw(maybe(st.sampled_from(["public", "private"]))),
-            "annual_funding_per_student": draw(maybe(st.sampled_from([11000, 12000, 12000.5]))),
         }
         for k in range(draw(st.integers(0, 2)))
     ]
@@ -181,8 +182,8 @@ def test_decision_round_trips(book: policyrules.Rulebook, case: dict[str, Any], 
 
 def test_round_trip_covers_every_part_of_a_finding(book: policyrules.Rulebook) -> None:
     case = {
-        "region": [{"id": "r", "province": "河南省", "city": "安阳市", "poverty_county": False}],
-        "school": {"id": "sch", "region": "r", "level": "secondary", "ownership": "public", "annual_funding_per_student": 11000},
+        "region": [{"id": "r", "province": "河南省", "city": "安阳市", "poverty_county": False, "dual_qualified_teacher_share": 55.5}],
+        "school": {"id": "sch", "region": "r", "level": "secondary", "ownership": "public"},
         "household": {"id": "h", "region": "r", "poverty_registered": True},
         "student": {"id": "s", "school": "sch", "household": "h", "full_time": True, "formal_enrolment": True},
     }

@@ -303,7 +303,9 @@ def _window(ctx: _RuleContext, raw: dict[str, Any] | None, document: Document) -
         end_sure, end_out = end[0].toordinal(), end[1].toordinal() + 1
     if start is not None and end is not None and end[1] < start[0]:
         raise ctx.err(("in_force",), f"in force until {end_text}, which is before it starts ({start_text})")
-    shown = f"from {start_text} until {end_text}"
+    # The text's own words on when it applies are shown with the check, so an answer of
+    # "not yet in force" also says what the text claims (附件 15: 从2017年起).
+    shown = f"from {start_text} until {end_text}" + (f" ({raw['text']})" if raw.get("text") else "")
     return c.Window(start_sure, start_out, end_sure, end_out, shown, ctx.origin("in_force", ("in_force",)))
 
 
