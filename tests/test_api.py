@@ -76,7 +76,20 @@ def test_bundled_grant_not_for_a_part_time_student(bundled: policyrules.Rulebook
 
 def test_bundled_decision_round_trips(bundled: policyrules.Rulebook) -> None:
     decision = bundled.evaluate(anyang_case(), as_of="2018-09-01")
-    assert policyrules.Decision.from_dict(decision.to_dict()) == decision
+    again = policyrules.Decision.from_dict(json.loads(decision.to_json()))
+    assert again == decision
+    assert again.benefits == decision.benefits and again.to_dict() == decision.to_dict()
+
+
+def test_bundled_student_benefits(bundled: policyrules.Rulebook) -> None:
+    """The README's student: 国家助学金 and the “雨露计划” subsidy, each once, 4000元 a year in all."""
+    decision = bundled.evaluate(anyang_case(), as_of="2018-09-01")
+    (student,) = [s for s in decision.benefits if s.subject == policyrules.SubjectRef("student", "s1")]
+    grant = next(b for b in student.benefits if b.key == "national_grant")
+    assert {(c.number, c.clause) for c in grant.citations} >= {("安政办〔2018〕2号", "六、1"), ("安政办〔2018〕2号", "附件 21")}
+    (total,) = [t for t in student.totals if (t.unit, t.period) == ("CNY", "per_student_per_year")]
+    assert (total.low, total.high, total.approximate) == (4000, 4000, False)
+    assert sorted(total.benefits) == ["national_grant", "rain_dew_subsidy"]
 
 
 def test_bundled_batch_equals_one_by_one(bundled: policyrules.Rulebook) -> None:
@@ -161,7 +174,8 @@ def test_decisions_with_windows_and_new_statuses_round_trip(bundled: policyrules
     seen = set()
     for as_of in ("2018-01-20", "2018-08-25", "2019-01-02"):
         decision = bundled.evaluate(case, as_of=as_of)
-        assert policyrules.Decision.from_dict(json.loads(json.dumps(decision.to_dict(), ensure_ascii=False))) == decision
+        again = policyrules.Decision.from_dict(json.loads(json.dumps(decision.to_dict(), ensure_ascii=False)))
+        assert again == decision and again.to_dict() == decision.to_dict()
         seen |= {f.status for f in decision.findings}
         assert any(f.deadline and f.deadline.window for f in decision.findings)
     assert {"pending", "unknown", "approximate", "unmet"} <= seen

@@ -178,6 +178,7 @@ def test_decision_round_trips(book: policyrules.Rulebook, case: dict[str, Any], 
     assert policyrules.Decision.from_dict(json.loads(decision.to_json())) == decision
     assert policyrules.Decision.from_dict(json.loads(decision.to_json(indent=None))) == decision
     assert json.loads(decision.to_json()) == decision.to_dict()
+    assert policyrules.Decision.from_dict(json.loads(decision.to_json())).to_dict() == decision.to_dict()  # benefits included
 
 
 def test_round_trip_covers_every_part_of_a_finding(book: policyrules.Rulebook) -> None:
@@ -196,7 +197,9 @@ def test_round_trip_covers_every_part_of_a_finding(book: policyrules.Rulebook) -
     assert found["syn/funding"].beneficiary is not None
     assert found["syn/target"].range is not None and found["syn/target"].deadline_passed is False
     assert found["syn/school-duty"].deadline is not None and found["syn/school-duty"].next_due is None
-    assert policyrules.Decision.from_dict(json.loads(decision.to_json())) == decision
+    assert any(summary.totals for summary in decision.benefits)  # an approximate decimal amount in a total
+    again = policyrules.Decision.from_dict(json.loads(decision.to_json()))
+    assert again == decision and again.to_dict() == decision.to_dict()
 
 
 # --------------------------------------------------------------------------- engine / explainer agreement

@@ -13,10 +13,13 @@ from .decision import Bearer, Decision, Finding, Outcome, SubjectRef
 from .errors import EngineError, EvaluationError, FactError, LocatedError, PolicyRulesError, RuleFileError, YamlError
 from .explain import Check, Status
 from .model import Amount, Citation, Deadline, Effect, Range, Rule
+from .summary import Benefit, BenefitSummary, GivenAmount, Total
 
 __all__ = [
     "Amount",
     "Bearer",
+    "Benefit",
+    "BenefitSummary",
     "Case",
     "Check",
     "Citation",
@@ -27,6 +30,7 @@ __all__ = [
     "EvaluationError",
     "FactError",
     "Finding",
+    "GivenAmount",
     "LocatedError",
     "Outcome",
     "PolicyRulesError",
@@ -36,6 +40,7 @@ __all__ = [
     "Rulebook",
     "Status",
     "SubjectRef",
+    "Total",
     "YamlError",
     "load_case",
     "load_rulebook",

@@ -14,13 +14,8 @@ from typing import Any
 import attrs
 
 from .explain import Check, Status
-from .model import Amount, Citation, Deadline, Effect, Range
-
-
-@attrs.frozen
-class SubjectRef:
-    type: str
-    id: str
+from .model import Amount, Citation, Deadline, Effect, Range, SubjectRef
+from .summary import BenefitSummary, summarise
 
 
 @attrs.frozen
@@ -180,6 +175,15 @@ class Decision:
         """The outcomes of one rule for every entity it was tried on."""
         return tuple(o for o in self.outcomes if o.rule_id == rule_id)
 
+    @property
+    def benefits(self) -> tuple[BenefitSummary, ...]:
+        """What each subject receives: one line per benefit (effect key) with every rule and
+        citation granting it, and totals that count each benefit once (see summary.py).
+
+        Computed from the findings on each access, so it can never disagree with them.
+        """
+        return summarise(self.findings)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "case": self.case,
@@ -187,6 +191,7 @@ class Decision:
             "rulebook": self.rulebook,
             "findings": [f.to_dict() for f in self.findings],
             "outcomes": [o.to_dict() for o in self.outcomes],
+            "benefits": [summary.to_dict() for summary in self.benefits],
         }
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -194,6 +199,7 @@ class Decision:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Decision":
+        """The decision back from to_dict(); `benefits` is derived from the findings again."""
         return cls(
             case=data["case"],
             as_of=_dt.date.fromisoformat(data["as_of"]),

@@ -64,6 +64,14 @@ class Citation:
 
 
 @attrs.frozen
+class SubjectRef:
+    """A case entity a finding or outcome is about: its type and id."""
+
+    type: str
+    id: str
+
+
+@attrs.frozen
 class Party:
     entity: str
     label: str

@@ -1,4 +1,4 @@
-"""policyrules evaluate: one case file, its findings grouped by bearer with their citations."""
+"""policyrules evaluate: one case file, what each subject receives, and its findings grouped by bearer with their citations."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from .base import guard, main, rules_option
 @click.option("--explain", is_flag=True, help="Also list every rule that does not apply, with the failed conditions.")
 @rules_option
 def evaluate(case_file: Path, as_of: str | None, fmt: str, explain: bool, rules_dir: Path | None) -> None:
-    """Evaluate CASE_FILE (YAML or JSON) and print the findings grouped by bearer."""
+    """Evaluate CASE_FILE (YAML or JSON): benefits per subject, then the findings grouped by bearer."""
 
     def run() -> None:
         book = load_rulebook(rules_dir)

@@ -1,4 +1,5 @@
-"""The decision as text for a terminal: findings grouped by bearer, each with its citations.
+"""The decision as text for a terminal: what each person receives, then findings grouped by
+bearer, each with its citations.
 
 Rendering takes a decision and a writer (a rich Console), so the command line, and any
 other front end, print the same sheet; nothing here evaluates anything. Text from the case
@@ -14,7 +15,9 @@ from rich.markup import escape
 from ..decision import Decision, Finding
 from ..explain import Check, Status
 from ..factschema import display
+from ..model import Amount, Citation
 from ..safetext import clip
+from ..summary import Benefit, BenefitSummary, Total
 
 MODALITY_ZH = {
     "entitlement": "权利/待遇",
@@ -37,16 +40,26 @@ STATUS_GLOSS = {
 PEOPLE_FIRST = ("student", "labourer", "household", "school", "enterprise", "government", "region")
 
 
+def _people_first(entity: str) -> int:
+    return PEOPLE_FIRST.index(entity) if entity in PEOPLE_FIRST else len(PEOPLE_FIRST)
+
+
 def print_decision(console: Console, decision: Decision, explain: bool) -> None:
-    """The whole sheet: header, findings by bearer, undetermined rules, and (explain) what does not apply."""
+    """The whole sheet: header, benefits per subject, findings by bearer, undetermined rules,
+    and (explain) what does not apply."""
     title = clip(decision.case) if decision.case else "case"
     console.print(f"[bold]{escape(title)}[/bold]  as of {decision.as_of.isoformat()}  "
                   f"({len(decision.findings)} findings, rulebook {decision.rulebook[:12]})")
+    summaries = sorted(decision.benefits, key=lambda s: _people_first(s.subject.type))
+    if summaries:
+        console.print("\n[bold]Benefits (each once, with every ground; totals never add one benefit twice)[/bold]")
+        for summary in summaries:
+            _print_benefits(console, summary)
     groups: dict[tuple[str, str, str | None], list[Finding]] = {}
     for finding in decision.findings:
         key = (finding.bearer.entity, finding.bearer.label, finding.bearer.id)
         groups.setdefault(key, []).append(finding)
-    ordered = sorted(groups.items(), key=lambda item: PEOPLE_FIRST.index(item[0][0]) if item[0][0] in PEOPLE_FIRST else len(PEOPLE_FIRST))
+    ordered = sorted(groups.items(), key=lambda item: _people_first(item[0][0]))
     for (entity, label, ident), findings in ordered:
         who = f"{label} [{entity}{' ' + clip(ident) if ident else ''}]"
         console.print(f"\n[bold underline]{escape(who)}[/bold underline]")
@@ -78,13 +91,48 @@ def checks_text(checks: tuple[Check, ...]) -> str:
     return "; ".join(parts)
 
 
+def _print_benefits(console: Console, summary: BenefitSummary) -> None:
+    """One subject's lines: each benefit once with its worth and grounds, then the totals."""
+    console.print(escape(f"  {summary.subject.type} {clip(summary.subject.id)}"))
+    for benefit in summary.benefits:
+        worth = "; ".join(_total_text(value) for value in benefit.values) or "in kind"
+        console.print(escape(f"    • [{MODALITY_ZH.get(benefit.modality, benefit.modality)}] {benefit.label} — {worth}"))
+        for line in _grounds(benefit):
+            console.print(escape(f"        {line}"))
+    for total in summary.totals:
+        console.print(escape(f"    total: {_total_text(total)}  ({', '.join(total.benefits)})"))
+
+
+def _grounds(benefit: Benefit) -> list[str]:
+    """The citations of a line; where its rules give different amounts (or some give none),
+    which citations give which amount."""
+    if len(benefit.amounts) <= 1 and all(given.citations == benefit.citations for given in benefit.amounts):
+        return [f"grounds: {_citations_text(benefit.citations)}"]
+    lines = [f"{_amount_text(given.amount)}: {_citations_text(given.citations)}" for given in benefit.amounts]
+    with_amount = {citation for given in benefit.amounts for citation in given.citations}
+    rest = tuple(citation for citation in benefit.citations if citation not in with_amount)
+    if rest:
+        lines.append(f"no amount: {_citations_text(rest)}")
+    return lines
+
+
+def _citations_text(citations: tuple[Citation, ...]) -> str:
+    return "; ".join(f"{citation.number or citation.title} {citation.clause}" for citation in citations)
+
+
+def _total_text(total: Total) -> str:
+    figure = display(total.low) if total.low == total.high else f"{display(total.low)}–{display(total.high)}"
+    return f"{'约' if total.approximate else ''}{figure} {total.unit}{' ' + total.period if total.period else ''}"
+
+
+def _amount_text(amount: Amount) -> str:
+    return f"{'约' if amount.approximate else ''}{display(amount.value)} {amount.unit}{' ' + amount.period if amount.period else ''}"
+
+
 def _print_finding(console: Console, finding: Finding) -> None:
     line = f"  • [{MODALITY_ZH.get(finding.modality, finding.modality)}] {finding.title}"
     if finding.amount:
-        amount = finding.amount
-        line += f" — {'约' if amount.approximate else ''}{display(amount.value)} {amount.unit}"
-        if amount.period:
-            line += f" {amount.period}"
+        line += f" — {_amount_text(finding.amount)}"
     if finding.range:
         line += f" — {display(finding.range.min)}–{display(finding.range.max)} {finding.range.unit}"
     if finding.subject.type != finding.bearer.entity or finding.bearer.id is None:

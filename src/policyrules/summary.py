@@ -1,0 +1,251 @@
+"""What each person or body of a case receives: one line per benefit, money never added twice.
+
+Several rules — of one document or of several — may grant the same benefit to the same
+person (a city document and a national one both granting 国家助学金). Findings keep one
+entry per rule, so the auditor sees every ground; a caseworker asks instead "what does this
+student get in total, and on what grounds". This module answers that from the findings
+alone: rules that grant the same benefit share their `effect.key`, so the findings of one
+subject are grouped by key into one `Benefit` line carrying every rule and citation, and a
+total adds each line once. Where the rules disagree on the amount, every amount is kept
+with its sources and the line counts as the range between them, never as their sum.
+
+It depends on the model only (findings are read through the `Grant` protocol), so the
+decision module can offer the summary without this module knowing about decisions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any, Protocol
+
+import attrs
+
+from .model import Amount, Citation, Effect, SubjectRef
+
+# The modalities that give the subject something: a right or 待遇, or a preference (优先/倾斜).
+BENEFIT_MODALITIES = ("entitlement", "priority")
+# Units whose amounts are never added across benefits: a percentage is a share of its own
+# base (学费 for one benefit, 住宿费 for another), so two of them make no sum.
+NOT_ADDED_UNITS = frozenset({"percent"})
+
+
+class Holder(Protocol):
+    """A finding's bearer or beneficiary, as far as the summary reads it."""
+
+    @property
+    def entity(self) -> str: ...
+
+
+class Grant(Protocol):
+    """The parts of a finding the summary reads (decision.Finding has them all)."""
+
+    @property
+    def rule_id(self) -> str: ...
+    @property
+    def modality(self) -> str: ...
+    @property
+    def subject(self) -> SubjectRef: ...
+    @property
+    def bearer(self) -> Holder: ...
+    @property
+    def beneficiary(self) -> Holder | None: ...
+    @property
+    def effect(self) -> Effect: ...
+    @property
+    def amount(self) -> Amount | None: ...
+    @property
+    def citations(self) -> tuple[Citation, ...]: ...
+
+
+@attrs.frozen
+class Total:
+    """Money (or another addable unit) in one unit and period: low..high, equal when exact.
+
+    For one benefit line the range spans the amounts its rules give; for a subject's total
+    it is the sum of its lines' lows and of their highs. `approximate` says a figure in it
+    is written with 左右; `benefits` names the effect keys that contribute.
+    """
+
+    unit: str
+    period: str | None
+    low: int | float
+    high: int | float
+    approximate: bool
+    benefits: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "unit": self.unit,
+            "period": self.period,
+            "low": self.low,
+            "high": self.high,
+            "approximate": self.approximate,
+            "benefits": list(self.benefits),
+        }
+
+
+@attrs.frozen
+class GivenAmount:
+    """One amount of a benefit and the rules (with their citations) that give exactly it."""
+
+    amount: Amount
+    rules: tuple[str, ...]
+    citations: tuple[Citation, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "amount": attrs.asdict(self.amount),
+            "rules": list(self.rules),
+            "citations": [citation.to_dict() for citation in self.citations],
+        }
+
+
+@attrs.frozen
+class Benefit:
+    """One benefit of one subject, however many rules grant it.
+
+    `amounts` holds each distinct amount once with the rules giving it (empty: in kind —
+    free tuition, a priority); `rules` and `citations` are every rule and citation granting
+    the benefit, each once, in rulebook order. The label and modality are those of the
+    first rule granting it.
+    """
+
+    key: str
+    label: str
+    modality: str
+    amounts: tuple[GivenAmount, ...]
+    rules: tuple[str, ...]
+    citations: tuple[Citation, ...]
+
+    @property
+    def in_kind(self) -> bool:
+        return not self.amounts
+
+    @property
+    def values(self) -> tuple[Total, ...]:
+        """What the line is worth per (unit, period): the range between its rules' amounts."""
+        groups: dict[tuple[str, str | None], list[Amount]] = {}
+        for given in self.amounts:
+            groups.setdefault((given.amount.unit, given.amount.period), []).append(given.amount)
+        return tuple(
+            Total(
+                unit=unit,
+                period=period,
+                low=min(a.value for a in amounts),
+                high=max(a.value for a in amounts),
+                approximate=any(a.approximate for a in amounts),
+                benefits=(self.key,),
+            )
+            for (unit, period), amounts in groups.items()
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "label": self.label,
+            "modality": self.modality,
+            "in_kind": self.in_kind,
+            "amounts": [given.to_dict() for given in self.amounts],
+            "values": [value.to_dict() for value in self.values],
+            "rules": list(self.rules),
+            "citations": [citation.to_dict() for citation in self.citations],
+        }
+
+
+@attrs.frozen
+class BenefitSummary:
+    """Everything one subject of the case receives, and its totals.
+
+    `totals` holds one `Total` per (unit, period) over the entitlement lines with amounts
+    (priorities are preferences, not sums; percentages are not added): each line counted
+    once, by its range, so an amount two rules grant is never added twice.
+    """
+
+    subject: SubjectRef
+    benefits: tuple[Benefit, ...]
+
+    @property
+    def totals(self) -> tuple[Total, ...]:
+        sums: dict[tuple[str, str | None], list[Total]] = {}
+        for benefit in self.benefits:
+            if benefit.modality != "entitlement":
+                continue
+            for value in benefit.values:
+                if value.unit not in NOT_ADDED_UNITS:
+                    sums.setdefault((value.unit, value.period), []).append(value)
+        return tuple(
+            Total(
+                unit=unit,
+                period=period,
+                low=_sum(v.low for v in values),
+                high=_sum(v.high for v in values),
+                approximate=any(v.approximate for v in values),
+                benefits=tuple(key for v in values for key in v.benefits),
+            )
+            for (unit, period), values in sums.items()
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "subject": {"type": self.subject.type, "id": self.subject.id},
+            "benefits": [benefit.to_dict() for benefit in self.benefits],
+            "totals": [total.to_dict() for total in self.totals],
+        }
+
+
+def receives(grant: Grant) -> bool:
+    """Whether the finding gives its own subject something.
+
+    A benefit belongs to the one who receives it: the beneficiary, else the bearer. A rule
+    evaluated for someone else (a government's duty to favour schools) is nobody's line.
+    """
+    party = grant.beneficiary or grant.bearer
+    return grant.modality in BENEFIT_MODALITIES and party.entity == grant.subject.type
+
+
+def summarise(findings: Iterable[Grant]) -> tuple[BenefitSummary, ...]:
+    """One summary per subject that receives something, sorted by (type, id).
+
+    Lines and amounts keep the order of the findings (rulebook order), so the first rule
+    granting a benefit names it.
+    """
+    by_subject: dict[SubjectRef, dict[tuple[str, str], list[Grant]]] = {}
+    for grant in findings:
+        if receives(grant):
+            lines = by_subject.setdefault(grant.subject, {})
+            lines.setdefault((grant.effect.key, grant.modality), []).append(grant)
+    return tuple(
+        BenefitSummary(subject, tuple(_benefit(grants) for grants in by_subject[subject].values()))
+        for subject in sorted(by_subject, key=lambda s: (s.type, s.id))
+    )
+
+
+def _benefit(grants: list[Grant]) -> Benefit:
+    by_amount: dict[Amount, list[Grant]] = {}
+    for grant in grants:
+        if grant.amount is not None:
+            by_amount.setdefault(grant.amount, []).append(grant)
+    first = grants[0]
+    return Benefit(
+        key=first.effect.key,
+        label=first.effect.label,
+        modality=first.modality,
+        amounts=tuple(GivenAmount(amount, _rules(given), _citations(given)) for amount, given in by_amount.items()),
+        rules=_rules(grants),
+        citations=_citations(grants),
+    )
+
+
+def _rules(grants: list[Grant]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(grant.rule_id for grant in grants))
+
+
+def _citations(grants: list[Grant]) -> tuple[Citation, ...]:
+    return tuple(dict.fromkeys(citation for grant in grants for citation in grant.citations))
+
+
+def _sum(values: Iterable[int | float]) -> int | float:
+    """Added in decimal, so 0.1 + 0.2 is 0.3; whole results stay integers."""
+    total = sum((Decimal(str(v)) for v in values), Decimal(0))
+    return int(total) if total == total.to_integral_value() else float(total)
