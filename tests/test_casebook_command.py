@@ -53,6 +53,26 @@ def test_a_rule_that_no_longer_applies_is_named(tmp_path: Path) -> None:
     assert "anyang-2018-2/06-1/national-grant should apply for s1; it did not" in result.output
 
 
+def test_benefit_lines_and_totals_are_checked(tmp_path: Path) -> None:
+    path = tmp_path / "benefits.yaml"
+    path.write_text(
+        CASE.format(full_time="true", amount=2000).replace("      does_not_apply:", """      benefits:
+        - {subject: s1, key: national_grant, rules: [anyang-2018-2/06-1/national-grant], low: 2000, high: 2000, superseded: []}
+        - {subject: s1, key: no_such_benefit}
+      totals:
+        - {subject: s1, unit: CNY, period: per_student_per_year, low: 4000, high: 4000}
+        - {subject: s1, unit: CNY, period: per_student_per_year, low: 2000, high: 2000}
+      does_not_apply:"""),
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["test", str(path)])
+    assert result.exit_code == 1
+    output = " ".join(result.output.split())  # long lines may be wrapped
+    assert "benefit no_such_benefit for s1 should be in the summary; it is not (benefits: national_grant, rain_dew_subsidy" in output
+    assert "total for s1 should be 2000..2000 CNY per_student_per_year; totals: 4000..4000 CNY per_student_per_year" in output
+    assert output.count("should") == 2  # the true lines pass
+
+
 def test_a_malformed_casebook_is_one_located_line(tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text("cases:\n  - name: x\n    case: {}\n    expect: {applies: [{rule: r, amout: 1}]}\n", encoding="utf-8")

@@ -77,6 +77,36 @@ def test_different_amounts_are_both_kept_and_the_total_is_a_range(rules_root: Pa
     assert summary.totals == (Total("CNY", "per_student_per_year", 2000, 3000, True, ("national_grant",)),)
 
 
+def test_a_prevailing_rule_sets_the_other_amount_aside_but_keeps_its_grounds(rules_root: Path) -> None:
+    book = _book(
+        rules_root,
+        [rule_item("city/grant", when=GRANT_WHEN, effect_key="rain_dew", extra=_money(2000))],
+        [rule_item("moe/grant", document=MOE, effect_key="rain_dew", extra={**_money(3000, approximate=True), "prevails_over": ["city/grant"]})],
+    )
+    decision = book.evaluate(anyang_case(), as_of=AS_OF)
+    (student,) = [s for s in decision.benefits if s.subject == policyrules.SubjectRef("student", "s1")]
+    line = _line(student, "rain_dew")
+    assert [(g.amount.value, g.rules, g.superseded_by) for g in line.amounts] == [(3000, ("moe/grant",), ()), (2000, ("city/grant",), ("moe/grant",))]
+    assert [c.document for c in line.amounts[1].citations] == [ANYANG]  # the set-aside amount keeps its citation
+    assert line.values == (Total("CNY", "per_student_per_year", 3000, 3000, True, ("rain_dew",)),)
+    assert student.totals == (Total("CNY", "per_student_per_year", 3000, 3000, True, ("rain_dew",)),)
+    again = policyrules.Decision.from_dict(json.loads(decision.to_json()))
+    assert again.benefits == decision.benefits
+    (data,) = [b for s in decision.to_dict()["benefits"] for b in s["benefits"] if b["key"] == "rain_dew" and s["subject"]["id"] == "s1"]
+    assert [a["superseded_by"] for a in data["amounts"]] == [[], ["moe/grant"]]
+
+
+def test_a_prevailing_rule_without_an_amount_sets_nothing_aside(rules_root: Path) -> None:
+    book = _book(
+        rules_root,
+        [rule_item("city/grant", when=GRANT_WHEN, effect_key="rain_dew", extra=_money(2000))],
+        [rule_item("moe/grant", document=MOE, effect_key="rain_dew", extra={"prevails_over": ["city/grant"]})],
+    )
+    line = _line(_student(book), "rain_dew")
+    assert [(g.amount.value, g.superseded_by) for g in line.amounts] == [(2000, ())]
+    assert line.values == (Total("CNY", "per_student_per_year", 2000, 2000, False, ("rain_dew",)),)
+
+
 def test_distinct_benefits_add_and_approximate_propagates(rules_root: Path) -> None:
     book = _book(
         rules_root,

@@ -204,6 +204,7 @@ class Rulebook:
             responsible=rule.responsible,
             citations=rule.citations,
             note=rule.note,
+            prevails_over=rule.prevails_over,
         )
 
 

@@ -2,8 +2,9 @@
 
 A casebook file holds cases: the facts, an evaluation date, and what must come out —
 findings (with amounts, statuses and citations), rules that must not apply (with the
-condition that fails) and rules that must stay undetermined (with the fact that is
-missing). Anyone writing rules runs their own casebook against their own rulebook
+condition that fails), rules that must stay undetermined (with the fact that is
+missing), and lines and totals of the benefit summary (one benefit shown once, never added
+twice). Anyone writing rules runs their own casebook against their own rulebook
 (`policyrules test`); the project's casebook runs through this same code in its tests. The
 format is published as `schema/casebook.schema.json` in the bundled rulebook.
 
@@ -23,6 +24,7 @@ from .api import Rulebook
 from .decision import Decision, Outcome
 from .errors import PolicyRulesError, RuleFileError
 from .explain import Status
+from .summary import BenefitSummary
 from .jsonschemas import validate
 from .resources import bundled_rulebook
 from .safetext import show
@@ -132,6 +134,46 @@ def _not_applying(decision: Decision, item: dict[str, Any], status: Status, deta
     return out
 
 
+def _summary_of(decision: Decision, subject: str) -> BenefitSummary | None:
+    return next((s for s in decision.benefits if s.subject.id == subject), None)
+
+
+def _benefit_line(decision: Decision, item: dict[str, Any]) -> list[str]:
+    subject, key = str(item["subject"]), item["key"]
+    summary = _summary_of(decision, subject)
+    line = next((b for b in summary.benefits if b.key == key), None) if summary else None
+    if line is None:
+        have = ", ".join(b.key for b in summary.benefits) if summary else "none"
+        return [f"benefit {key} for {subject} should be in the summary; it is not (benefits: {have})"]
+    out = []
+    if "rules" in item and set(item["rules"]) != set(line.rules):
+        out.append(f"benefit {key} for {subject}: granted by {', '.join(line.rules)}, should be {', '.join(item['rules'])}")
+    if "in_kind" in item and item["in_kind"] != line.in_kind:
+        out.append(f"benefit {key} for {subject}: in_kind should be {show(item['in_kind'])}, is {show(line.in_kind)}")
+    values = line.values
+    for bound in ("low", "high"):
+        if bound in item:
+            actual = [getattr(v, bound) for v in values]
+            if actual != [item[bound]]:
+                out.append(f"benefit {key} for {subject}: {bound} should be {show(item[bound])}, is {show(actual or None)}")
+    if "superseded" in item:
+        actual_superseded = {rule for given in line.amounts if given.superseded_by for rule in given.rules}
+        if set(item["superseded"]) != actual_superseded:
+            out.append(f"benefit {key} for {subject}: superseded should be {show(sorted(item['superseded']))}, is {show(sorted(actual_superseded))}")
+    return out
+
+
+def _total(decision: Decision, item: dict[str, Any]) -> list[str]:
+    subject = str(item["subject"])
+    summary = _summary_of(decision, subject)
+    totals = summary.totals if summary else ()
+    wanted = (item["unit"], item.get("period"), item["low"], item["high"])
+    if any((t.unit, t.period, t.low, t.high) == wanted for t in totals):
+        return []
+    have = "; ".join(f"{t.low}..{t.high} {t.unit} {t.period}" for t in totals) or "none"
+    return [f"total for {subject} should be {item['low']}..{item['high']} {item['unit']} {item.get('period')}; totals: {have}"]
+
+
 def run_case(book: Rulebook, entry: CaseEntry) -> CaseResult:
     """Evaluate one case and compare it with what it expects."""
     expect = entry.data["expect"]
@@ -146,6 +188,10 @@ def run_case(book: Rulebook, entry: CaseEntry) -> CaseResult:
         differences += _not_applying(decision, item, Status.DOES_NOT_APPLY, "failed")
     for item in expect.get("undetermined", []):
         differences += _not_applying(decision, item, Status.UNDETERMINED, "missing")
+    for item in expect.get("benefits", []):
+        differences += _benefit_line(decision, item)
+    for item in expect.get("totals", []):
+        differences += _total(decision, item)
     if expect.get("only"):
         listed = {(i["rule"], str(i["subject"]) if "subject" in i else None) for i in expect.get("applies", [])}
         for finding in decision.findings:

@@ -62,6 +62,9 @@ class Finding:
     responsible: tuple[str, ...]
     citations: tuple[Citation, ...]
     note: str | None = None
+    # Rules this one prevails over where both apply (the rule's `prevails_over`): the benefit
+    # summary counts this rule's amount, not theirs, when both grant the same benefit.
+    prevails_over: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         deadline = self.deadline
@@ -90,6 +93,7 @@ class Finding:
             "responsible": list(self.responsible),
             "citations": [citation.to_dict() for citation in self.citations],
             "note": self.note,
+            "prevails_over": list(self.prevails_over),
         }
 
     @classmethod
@@ -120,6 +124,7 @@ class Finding:
             responsible=tuple(data["responsible"]),
             citations=tuple(Citation.from_dict(c) for c in data["citations"]),
             note=data["note"],
+            prevails_over=tuple(data.get("prevails_over", ())),
         )
 
 

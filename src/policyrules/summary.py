@@ -7,7 +7,10 @@ student get in total, and on what grounds". This module answers that from the fi
 alone: rules that grant the same benefit share their `effect.key`, so the findings of one
 subject are grouped by key into one `Benefit` line carrying every rule and citation, and a
 total adds each line once. Where the rules disagree on the amount, every amount is kept
-with its sources and the line counts as the range between them, never as their sum.
+with its sources and the line counts as the range between them, never as their sum — unless
+the rulebook says which rule prevails (`prevails_over`, e.g. a later national standard over a
+city's figure): the amount of a rule prevailed over by another rule of the same line is kept,
+marked `superseded_by`, and no longer counts.
 
 It depends on the model only (findings are read through the `Grant` protocol), so the
 decision module can offer the summary without this module knowing about decisions.
@@ -56,6 +59,8 @@ class Grant(Protocol):
     def amount(self) -> Amount | None: ...
     @property
     def citations(self) -> tuple[Citation, ...]: ...
+    @property
+    def prevails_over(self) -> tuple[str, ...]: ...
 
 
 @attrs.frozen
@@ -87,17 +92,23 @@ class Total:
 
 @attrs.frozen
 class GivenAmount:
-    """One amount of a benefit and the rules (with their citations) that give exactly it."""
+    """One amount of a benefit and the rules (with their citations) that give exactly it.
+
+    `superseded_by` names the rules of the same line that prevail over every rule giving this
+    amount; a superseded amount is shown with its grounds but not counted.
+    """
 
     amount: Amount
     rules: tuple[str, ...]
     citations: tuple[Citation, ...]
+    superseded_by: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "amount": attrs.asdict(self.amount),
             "rules": list(self.rules),
             "citations": [citation.to_dict() for citation in self.citations],
+            "superseded_by": list(self.superseded_by),
         }
 
 
@@ -124,9 +135,11 @@ class Benefit:
 
     @property
     def values(self) -> tuple[Total, ...]:
-        """What the line is worth per (unit, period): the range between its rules' amounts."""
+        """What the line is worth per (unit, period): the range between the amounts of its
+        rules that no other rule of the line prevails over."""
         groups: dict[tuple[str, str | None], list[Amount]] = {}
-        for given in self.amounts:
+        # Rules prevailing over each other in a circle would leave nothing: then count all.
+        for given in [g for g in self.amounts if not g.superseded_by] or self.amounts:
             groups.setdefault((given.amount.unit, given.amount.period), []).append(given.amount)
         return tuple(
             Total(
@@ -231,10 +244,23 @@ def _benefit(grants: list[Grant]) -> Benefit:
         key=first.effect.key,
         label=first.effect.label,
         modality=first.modality,
-        amounts=tuple(GivenAmount(amount, _rules(given), _citations(given)) for amount, given in by_amount.items()),
+        amounts=tuple(
+            GivenAmount(amount, _rules(given), _citations(given), _superseded_by(given, grants))
+            for amount, given in by_amount.items()
+        ),
         rules=_rules(grants),
         citations=_citations(grants),
     )
+
+
+def _superseded_by(given: list[Grant], line: list[Grant]) -> tuple[str, ...]:
+    """The rules of the line, giving another amount, that prevail over every rule giving
+    this one; empty when any of this amount's rules stands unopposed."""
+    own = set(_rules(given))
+    prevailing = [g for g in line if g.amount is not None and g.rule_id not in own and own & set(g.prevails_over)]
+    if not prevailing or not all(any(rule in g.prevails_over for g in prevailing) for rule in own):
+        return ()
+    return _rules(prevailing)
 
 
 def _rules(grants: list[Grant]) -> tuple[str, ...]:

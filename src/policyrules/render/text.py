@@ -105,10 +105,14 @@ def _print_benefits(console: Console, summary: BenefitSummary) -> None:
 
 def _grounds(benefit: Benefit) -> list[str]:
     """The citations of a line; where its rules give different amounts (or some give none),
-    which citations give which amount."""
+    which citations give which amount, and which amount a prevailing rule sets aside."""
     if len(benefit.amounts) <= 1 and all(given.citations == benefit.citations for given in benefit.amounts):
         return [f"grounds: {_citations_text(benefit.citations)}"]
-    lines = [f"{_amount_text(given.amount)}: {_citations_text(given.citations)}" for given in benefit.amounts]
+    lines = [
+        f"{_amount_text(given.amount)}: {_citations_text(given.citations)}"
+        + (f" — not counted: {', '.join(given.superseded_by)} prevails" if given.superseded_by else "")
+        for given in benefit.amounts
+    ]
     with_amount = {citation for given in benefit.amounts for citation in given.citations}
     rest = tuple(citation for citation in benefit.citations if citation not in with_amount)
     if rest:
