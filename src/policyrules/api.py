@@ -178,14 +178,13 @@ class Rulebook:
     def _finding(self, rule: Rule, subject: SubjectRef, fact: Mapping[str, Any], day: _dt.date) -> Finding:
         deadline = rule.deadline
         next_due = deadline.next_due(day) if deadline else None
-        passed = deadline.passed(day) if deadline else None  # None for a yearly recurring day
+        passed = deadline.passed(day) if deadline else None
         status = "applies"
         compliance: tuple[Check, ...] = ()
         if rule.thresholds:
             per_threshold = [t(fact, _no_derived)[1] for t in self._thresholds[rule.index]]
             compliance = tuple(check for checks in per_threshold for check in checks)
-            year_open = day < (deadline.due_in(day.year) if deadline else _dt.date(day.year, 12, 31))
-            status = _compliance(rule, per_threshold, passed, self._yearly[rule.index], year_open)
+            status = _compliance(rule, per_threshold, passed, self._yearly[rule.index], _year_state(rule, day))
         return Finding(
             rule_id=rule.id,
             modality=rule.modality,
@@ -208,16 +207,34 @@ class Rulebook:
         )
 
 
-def _compliance(rule: Rule, per_threshold: list[tuple[Check, ...]], passed: bool | None, yearly: tuple[bool, ...], year_open: bool) -> str:
+def _year_state(rule: Rule, day: _dt.date) -> str:
+    """Whether the as_of year's 每年 duty can be judged on `day`: "open" before it falls due,
+    "due" after, "unknown" when the document may have come into force only after this
+    year's day (a text dated to the year alone: 2019's 4月底前 publication may never have been
+    owed).
+
+    A recurring day (每年12月15日前) is itself still in time; without one the year's figure is
+    final on 31 December and judged on that day.
+    """
+    deadline = rule.deadline
+    if deadline is None or deadline.recurring is None:
+        return "open" if day < _dt.date(day.year, 12, 31) else "due"
+    due = deadline.due_in(day.year).toordinal()
+    if day.toordinal() <= due or due <= rule.in_force.start_out:
+        return "open"  # not yet due, or due before the text surely existed: next year's counts
+    return "unknown" if due < rule.in_force.start_sure else "due"
+
+
+def _compliance(rule: Rule, per_threshold: list[tuple[Check, ...]], passed: bool | None, yearly: tuple[bool, ...], year_state: str) -> str:
     """met / unmet / unknown, refined by what a bare comparison does not know.
 
     A figure written with 左右 that is missed is `approximate`: the text gives no tolerance,
     so the miss is reported, not judged. A duty with a one-off deadline is not breached
     before it: a miss is `pending` while the deadline has surely not passed, and `unknown`
     while it cannot be told (a term deadline inside its window, or one with no window). A
-    每年 duty tested on a yearly figure is judged when its year ends: a miss of the as_of
-    year's figure is `pending` until its day (the rule's recurring day, 每年12月15日前, else
-    31 December, the day the year's figure is final).
+    每年 duty tested on a yearly figure is judged when its year's day has come: a miss of the
+    as_of year's figure is `pending` until then (see `_year_state`), and `unknown` when the
+    text may not have been in force on that day.
     """
     results = {check.result for checks in per_threshold for check in checks}
     worst = next(s for s in (Status.DOES_NOT_APPLY, Status.UNDETERMINED, Status.APPLIES) if s in results)
@@ -227,8 +244,8 @@ def _compliance(rule: Rule, per_threshold: list[tuple[Check, ...]], passed: bool
     missed = [i for i, checks in enumerate(per_threshold) if any(c.result is Status.DOES_NOT_APPLY for c in checks)]
     if rule.deadline is not None and rule.deadline.recurring is None and passed is not True:
         return "pending" if passed is False else "unknown"
-    if year_open and any(yearly[i] for i in missed):
-        return "pending"
+    if any(yearly[i] for i in missed) and year_state != "due":
+        return "pending" if year_state == "open" else "unknown"
     if all(i < len(rule.approximate) and rule.approximate[i] for i in missed):
         return "approximate"
     return status

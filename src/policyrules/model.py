@@ -109,12 +109,16 @@ class Deadline:
     window: tuple[_dt.date, _dt.date] | None = None  # a term or month: (surely not before, surely by)
 
     def passed(self, as_of: _dt.date) -> bool | None:
-        """Whether a one-off deadline has passed on as_of; None where that cannot be told
-        (and for a yearly recurring day, which always comes round again).
+        """Whether the deadline has passed on as_of; None where that cannot be told.
 
-        A term deadline (2018年秋季学期开学前) has no day but does pass: after its window it
-        surely has, before the window it surely has not, within it nobody can say.
+        The day itself is still in time (每年4月底前: 30 April is the last day allowed). For a
+        yearly recurring day it is the as_of year's day that is meant (the duty comes round
+        again; `next_due` names the next). A term deadline (2018年秋季学期开学前) has no day but
+        does pass: after its window it surely has, before the window it surely has not,
+        within it nobody can say.
         """
+        if self.recurring is not None:
+            return as_of > self.due_in(as_of.year)
         if self.date is not None:
             return as_of > self.date
         if self.window is not None:
@@ -126,8 +130,8 @@ class Deadline:
         return None
 
     def due_in(self, year: int) -> _dt.date:
-        """The day a 每年 duty of `year` is judged: its recurring day (每年4月底前 → 30 April),
-        else 31 December, the day the year's figure is final."""
+        """The day a 每年 duty of `year` falls due: its recurring day (每年4月底前 → 30 April,
+        the last day allowed), else 31 December, the day the year's figure is final."""
         if self.recurring is None:
             return _dt.date(year, 12, 31)
         return _recurring_day(year, *self.recurring)
