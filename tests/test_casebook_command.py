@@ -59,6 +59,8 @@ def test_benefit_lines_and_totals_are_checked(tmp_path: Path) -> None:
         CASE.format(full_time="true", amount=2000).replace("      does_not_apply:", """      benefits:
         - {subject: s1, key: national_grant, rules: [anyang-2018-2/06-1/national-grant], low: 2000, high: 2000, superseded: []}
         - {subject: s1, key: no_such_benefit}
+        - {subject: s1, key: no_such_benefit, absent: true}
+        - {subject: s1, key: rain_dew_subsidy, absent: true}
       totals:
         - {subject: s1, unit: CNY, period: per_student_per_year, low: 4000, high: 4000}
         - {subject: s1, unit: CNY, period: per_student_per_year, low: 2000, high: 2000}
@@ -70,7 +72,8 @@ def test_benefit_lines_and_totals_are_checked(tmp_path: Path) -> None:
     output = " ".join(result.output.split())  # long lines may be wrapped
     assert "benefit no_such_benefit for s1 should be in the summary; it is not (benefits: national_grant, rain_dew_subsidy" in output
     assert "total for s1 should be 2000..2000 CNY per_student_per_year; totals: 4000..4000 CNY per_student_per_year" in output
-    assert output.count("should") == 2  # the true lines pass
+    assert "benefit rain_dew_subsidy for s1 should not be in the summary; it is, from anyang-2018-2/06-1/rain-dew-subsidy" in output
+    assert output.count("should") == 3  # the true lines pass
 
 
 def test_a_malformed_casebook_is_one_located_line(tmp_path: Path) -> None:

@@ -142,6 +142,8 @@ def _benefit_line(decision: Decision, item: dict[str, Any]) -> list[str]:
     subject, key = str(item["subject"]), item["key"]
     summary = _summary_of(decision, subject)
     line = next((b for b in summary.benefits if b.key == key), None) if summary else None
+    if item.get("absent"):
+        return [] if line is None else [f"benefit {key} for {subject} should not be in the summary; it is, from {', '.join(line.rules)}"]
     if line is None:
         have = ", ".join(b.key for b in summary.benefits) if summary else "none"
         return [f"benefit {key} for {subject} should be in the summary; it is not (benefits: {have})"]
