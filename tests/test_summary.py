@@ -143,7 +143,7 @@ def test_different_units_and_periods_are_never_added(rules_root: Path) -> None:
     assert _line(summary, "fee_waiver").values[0].low == 50
 
 
-def test_in_kind_priorities_and_what_is_not_a_benefit(rules_root: Path) -> None:
+def test_no_amount_priorities_and_what_is_not_a_benefit(rules_root: Path) -> None:
     duty_to_students = {"beneficiary": {"entity": "student", "label": "学生"}, **_money(9999)}
     book = _book(
         rules_root,
@@ -160,9 +160,9 @@ def test_in_kind_priorities_and_what_is_not_a_benefit(rules_root: Path) -> None:
     by_subject = {(s.subject.type, s.subject.id): s for s in decision.benefits}
     assert list(by_subject) == [("school", "sch"), ("student", "s1")]
     student = by_subject[("student", "s1")]
-    assert [(b.key, b.modality, b.in_kind) for b in student.benefits if b.key != "anchor_student"] == [("free_tuition", "entitlement", True), ("housing", "priority", False)]
+    assert [(b.key, b.modality, b.no_amount) for b in student.benefits if b.key != "anchor_student"] == [("free_tuition", "entitlement", True), ("housing", "priority", False)]
     assert _line(student, "free_tuition").rules == ("moe/free", "city/free")
-    assert student.totals == ()  # in kind adds nothing; a priority's figure is not money received
+    assert student.totals == ()  # no amount adds nothing; a priority's figure is not money received
     school = by_subject[("school", "sch")]
     assert [b.key for b in school.benefits] == ["aid"]  # the school's duty towards students is nobody's line
     assert school.totals == (Total("CNY", "per_year", 7000, 7000, False, ("aid",)),)
@@ -201,7 +201,7 @@ def test_cli_lists_each_benefit_once_with_its_grounds_and_the_total(tmp_path: Pa
     assert block.count("结论 national_grant — 约2000–3000 CNY per_student_per_year") == 1
     assert "2000 CNY per_student_per_year: 安政办〔2018〕2号 六、1" in block
     assert "约3000 CNY per_student_per_year: 教职成厅〔2019〕4号 二、" in block
-    assert "结论 free_tuition — in kind" in block
+    assert "结论 free_tuition — no amount given" in block
     assert "total: 约2500–3500 CNY per_student_per_year  (national_grant, subsidy)" in block
     result = CliRunner().invoke(main, ["evaluate", str(case), "--rules", str(rules_root), "--as-of", AS_OF, "--format", "json"])
     assert result.exit_code == 0, result.output

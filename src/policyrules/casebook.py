@@ -150,8 +150,8 @@ def _benefit_line(decision: Decision, item: dict[str, Any]) -> list[str]:
     out = []
     if "rules" in item and set(item["rules"]) != set(line.rules):
         out.append(f"benefit {key} for {subject}: granted by {', '.join(line.rules)}, should be {', '.join(item['rules'])}")
-    if "in_kind" in item and item["in_kind"] != line.in_kind:
-        out.append(f"benefit {key} for {subject}: in_kind should be {show(item['in_kind'])}, is {show(line.in_kind)}")
+    if "no_amount" in item and item["no_amount"] != line.no_amount:
+        out.append(f"benefit {key} for {subject}: no_amount should be {show(item['no_amount'])}, is {show(line.no_amount)}")
     values = line.values
     for bound in ("low", "high"):
         if bound in item:

@@ -116,10 +116,12 @@ class GivenAmount:
 class Benefit:
     """One benefit of one subject, however many rules grant it.
 
-    `amounts` holds each distinct amount once with the rules giving it (empty: in kind —
-    free tuition, a priority); `rules` and `citations` are every rule and citation granting
-    the benefit, each once, in rulebook order. The label and modality are those of the
-    first rule granting it.
+    `amounts` holds each distinct amount once with the rules giving it; it is empty when no
+    rule gives an amount (`no_amount`): a benefit in kind (free tuition, a priority), or money
+    whose amount rules outside the rulebook set (国家助学金 按规定) — the line cannot tell which,
+    so it never calls such a line "in kind". `rules` and `citations` are every rule and
+    citation granting the benefit, each once, in rulebook order. The label and modality are
+    those of the first rule granting it.
     """
 
     key: str
@@ -130,7 +132,7 @@ class Benefit:
     citations: tuple[Citation, ...]
 
     @property
-    def in_kind(self) -> bool:
+    def no_amount(self) -> bool:
         return not self.amounts
 
     @property
@@ -158,7 +160,7 @@ class Benefit:
             "key": self.key,
             "label": self.label,
             "modality": self.modality,
-            "in_kind": self.in_kind,
+            "no_amount": self.no_amount,
             "amounts": [given.to_dict() for given in self.amounts],
             "values": [value.to_dict() for value in self.values],
             "rules": list(self.rules),

@@ -95,7 +95,7 @@ def _print_benefits(console: Console, summary: BenefitSummary) -> None:
     """One subject's lines: each benefit once with its worth and grounds, then the totals."""
     console.print(escape(f"  {summary.subject.type} {clip(summary.subject.id)}"))
     for benefit in summary.benefits:
-        worth = "; ".join(_total_text(value) for value in benefit.values) or "in kind"
+        worth = "; ".join(_total_text(value) for value in benefit.values) or "no amount given"
         console.print(escape(f"    • [{MODALITY_ZH.get(benefit.modality, benefit.modality)}] {benefit.label} — {worth}"))
         for line in _grounds(benefit):
             console.print(escape(f"        {line}"))
