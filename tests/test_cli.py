@@ -89,6 +89,19 @@ def test_evaluate_with_the_bundled_rulebook(tmp_path: Path) -> None:
     assert "六、1" in result.stdout
 
 
+def test_a_benefit_whose_date_has_passed_is_shown_as_still_applying(tmp_path: Path) -> None:
+    case = _write(tmp_path, """\
+        as_of: 2021-03-01
+        region: {id: zj, province: 四川省, city: 凉山彝族自治州, county: 昭觉县, level: county}
+        household: {id: h, region: zj, poverty_registered: true}
+        student: {id: s, household: h, two_after_graduate: true, wishes_technical_school: true}
+        """.replace("        ", ""))
+    result = _run("evaluate", str(case))
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    assert "deadline: 到2020年底 (2020-12-31, passed) — the date it was to be provided by; the benefit still applies" in text
+
+
 def test_evaluate_json(tmp_path: Path, grant_root: Path) -> None:
     result = _run("evaluate", str(_write(tmp_path, CASE)), "--rules", str(grant_root), "--format", "json")
     assert result.exit_code == 0, result.output

@@ -17,7 +17,7 @@ from ..explain import Check, Status
 from ..factschema import display
 from ..model import Amount, Citation
 from ..safetext import clip
-from ..summary import Benefit, BenefitSummary, Total
+from ..summary import BENEFIT_MODALITIES, Benefit, BenefitSummary, Total
 
 MODALITY_ZH = {
     "entitlement": "权利/待遇",
@@ -151,7 +151,9 @@ def _print_finding(console: Console, finding: Finding) -> None:
         if deadline.window:
             due = f"between {deadline.window[0].isoformat()} and {deadline.window[1].isoformat()}"
         passed = {True: ", passed", False: ", not yet passed", None: ""}[finding.deadline_passed]
-        console.print(escape(f"      deadline: {deadline.text} ({due}{passed})"))
+        # A benefit's date is when it was to be provided by; the finding says it still applies.
+        kept = " — the date it was to be provided by; the benefit still applies" if finding.deadline_passed and finding.modality in BENEFIT_MODALITIES else ""
+        console.print(escape(f"      deadline: {deadline.text} ({due}{passed}){kept}"))
     for citation in finding.citations:
         number = citation.number or citation.title
         console.print(escape(f"      {number} {citation.clause}: “{citation.quote}”"))
