@@ -22,7 +22,7 @@ DOCS_LAW = Path(__file__).parent.parent / "docs" / "law"
 
 # Pinned: an edit to a source text or to the splitter that moves a citation shows up here.
 SHAPE = {
-    "moe-2019-4": (21, 80),
+    "moe-2019-4": (21, 82),
     "mohrss-2019-2": (27, 94),
     "jiamusi-2022-plan": (51, 220),
     "anyang-2018-2": (72, 175),
@@ -81,6 +81,15 @@ def test_sentences_end_at_full_stops_and_page_breaks_are_joined(data) -> None:
     assert texts[0] == "总体要求。"
     assert "以习近平新时代中国特色社会主义思想为指导" in texts[1]  # broken across a page in the source
     assert all(s.text.endswith(("。", "；")) for s in tree.clause("六、1").sentences)
+
+
+def test_a_heading_only_line_ends_its_sentence_before_the_text_under_it(data) -> None:
+    # 教职成厅〔2019〕4号: “一、指导思想” and “三、工作目标” are lines of their own, the paragraph follows.
+    tree = data.trees[MOE]
+    for path, heading, text in (("一、", "指导思想", "坚持以习近平"), ("三、", "工作目标", "到2020年，确保深度贫困地区")):
+        first, second = tree.clause(path).sentences[:2]
+        assert (first.text, first.heading) == (heading, True)
+        assert second.text.startswith(text) and not second.heading
 
 
 def test_commentary_and_web_header_are_not_clauses(data) -> None:

@@ -154,8 +154,17 @@ def _split(raw: str, building: _Building) -> list[tuple[int, int, bool]]:
             spans.append((start, end, start in building.headings))
         current.clear()
 
+    breaks = sorted(building.breaks)
+    pending = 0  # index of the first break not yet passed
     for i, (offset, ch) in enumerate(chars):
-        if offset in building.breaks and current:
+        # A break may fall between two characters (the end of a heading-only line, whose
+        # line break is not among the characters): it ends the sentence before the first
+        # character at or after it.
+        passed = False
+        while pending < len(breaks) and breaks[pending] <= offset:
+            passed = True
+            pending += 1
+        if passed and current:
             close()
         if not current and ch.isspace():
             continue
