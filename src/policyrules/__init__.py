@@ -9,7 +9,7 @@
 
 from .api import Rulebook, load_case, load_rulebook
 from .case import Case
-from .decision import Bearer, Decision, Finding, Outcome, SubjectRef
+from .decision import Bearer, Decision, Finding, FindingStatus, Outcome, SubjectRef
 from .errors import EngineError, EvaluationError, FactError, LocatedError, PolicyRulesError, RuleFileError, YamlError
 from .explain import Check, Status
 from .model import Amount, Citation, Deadline, Effect, Range, Rule
@@ -30,6 +30,7 @@ __all__ = [
     "EvaluationError",
     "FactError",
     "Finding",
+    "FindingStatus",
     "GivenAmount",
     "LocatedError",
     "Outcome",
