@@ -10,7 +10,7 @@
 from .api import Rulebook, load_case, load_rulebook
 from .case import Case
 from .decision import Bearer, Decision, Finding, FindingStatus, Outcome, SubjectRef
-from .errors import EngineError, EvaluationError, FactError, LocatedError, PolicyRulesError, RuleFileError, YamlError
+from .errors import EngineError, EvaluationError, FactError, LocatedError, PolicyRulesError, RecordError, RuleFileError, YamlError
 from .explain import Check, Status
 from .model import Amount, Citation, Deadline, Effect, Range, Rule
 from .summary import Benefit, BenefitSummary, GivenAmount, Total
@@ -36,6 +36,7 @@ __all__ = [
     "Outcome",
     "PolicyRulesError",
     "Range",
+    "RecordError",
     "Rule",
     "RuleFileError",
     "Rulebook",
