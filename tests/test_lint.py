@@ -84,17 +84,19 @@ def test_unaccounted_is_an_error_only_where_the_document_is_complete(tmp_path: P
     def severities(source: str) -> set[str]:
         return {m.severity for m in lint_path(root) if m.code == "unaccounted" and source in (m.file or "")}
 
-    # The bundled registry declares anyang-2018-2 complete; this rulebook has none of its rules.
+    # The bundled registry declares anyang-2018-2 and moe-2019-4 complete; this rulebook has
+    # none of their rules (but one anchor) and none of their classifications.
     assert severities("anyang-2018-2.txt") == {ERROR}
-    assert severities("moe-2019-4.txt") == {WARNING}
-    registry = root / "documents.yaml"
-    registry.write_text(registry.read_text(encoding="utf-8").replace("    source: sources/moe-2019-4.txt\n", "    source: sources/moe-2019-4.txt\n    complete: true\n"), encoding="utf-8")
     assert severities("moe-2019-4.txt") == {ERROR}
+    assert severities("jiamusi-2022-plan.txt") == {WARNING}
+    registry = root / "documents.yaml"
+    registry.write_text(registry.read_text(encoding="utf-8").replace("    source: sources/jiamusi-2022-plan.txt\n", "    source: sources/jiamusi-2022-plan.txt\n    complete: true\n"), encoding="utf-8")
+    assert severities("jiamusi-2022-plan.txt") == {ERROR}
     unaccounted = [m for m in lint_path(root) if m.code == "unaccounted"]
-    located = next(m for m in unaccounted if m.field == "四、（二）#2")
-    source = root / "sources" / "moe-2019-4.txt"
+    located = next(m for m in unaccounted if m.field == "一、（一）#6")
+    source = root / "sources" / "jiamusi-2022-plan.txt"
     assert located.file == str(source)
-    assert "统筹普通高中和中等职业教育协调发展" in source.read_text(encoding="utf-8").splitlines()[located.line - 1]
+    assert "贯通融通逐步顺畅" in source.read_text(encoding="utf-8").splitlines()[located.line - 1]
 
 
 def test_a_sentence_both_encoded_and_classified_is_an_error(tmp_path: Path) -> None:

@@ -28,6 +28,8 @@ def test_installed_wheel_finds_the_bundled_rulebook(tmp_path: Path) -> None:
     assert "policyrules/rules/schema/rule-file.schema.json" in names
     assert "policyrules/rules/sources/anyang-2018-2.txt" in names
     assert any(n.startswith("policyrules/rules/clauses/anyang-2018-2/") for n in names)
+    assert "policyrules/py.typed" in names  # PEP 561: type checkers read the package's annotations
+    assert "policyrules/rules/schema/decision.schema.json" in names and "policyrules/rules/schema/case.schema.json" in names
 
     target = tmp_path / "site"
     subprocess.run(
@@ -55,6 +57,27 @@ def test_installed_wheel_finds_the_bundled_rulebook(tmp_path: Path) -> None:
     assert cli.returncode == 0, cli.stderr
     assert "安政办〔2018〕2号" in cli.stdout
     assert "每生每年2000元标准发放国家助学金" in cli.stdout
+    assert (target / "policyrules" / "py.typed").is_file()
+
+    # A second install elsewhere writes the same decision record, byte for byte.
+    second = tmp_path / "another" / "place"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--target", str(second), str(wheel)],
+        check=True,
+        capture_output=True,
+    )
+    records = []
+    for site in (target, second):
+        run = subprocess.run(
+            [sys.executable, "-c", "from policyrules.cli import main; main()", "evaluate", str(case), "--format", "json"],
+            cwd=elsewhere,
+            env=dict(os.environ, PYTHONPATH=str(site)),
+            capture_output=True,
+            check=True,
+        )
+        records.append(run.stdout)
+    assert records[0] == records[1]
+    assert str(tmp_path).encode() not in records[0]
 
 
 def test_durable_rules_patch_only_swaps_the_call_python_3_13_removed() -> None:

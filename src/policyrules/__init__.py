@@ -9,8 +9,8 @@
 
 from .api import Rulebook, load_case, load_rulebook
 from .case import Case
-from .decision import Bearer, Decision, Finding, Outcome, SubjectRef
-from .errors import EngineError, EvaluationError, FactError, LocatedError, PolicyRulesError, RuleFileError, YamlError
+from .decision import Bearer, Decision, Finding, FindingStatus, Outcome, SubjectRef
+from .errors import EngineError, EvaluationError, FactError, LocatedError, PolicyRulesError, RecordError, RuleFileError, YamlError
 from .explain import Check, Status
 from .model import Amount, Citation, Deadline, Effect, Range, Rule
 from .summary import Benefit, BenefitSummary, GivenAmount, Total
@@ -30,11 +30,13 @@ __all__ = [
     "EvaluationError",
     "FactError",
     "Finding",
+    "FindingStatus",
     "GivenAmount",
     "LocatedError",
     "Outcome",
     "PolicyRulesError",
     "Range",
+    "RecordError",
     "Rule",
     "RuleFileError",
     "Rulebook",

@@ -13,20 +13,21 @@ from pathlib import Path
 from typing import Any
 
 from . import conditions as c
-from .case import Case, Entity, flat_fact, parse_case
-from .decision import Bearer, Decision, Finding, Outcome, SubjectRef
+from .case import Case, Entity, flat_fact, normalised, parse_case
+from .decision import Bearer, Decision, Finding, FindingStatus, Outcome, SubjectRef
 from .engine import Engine
 from .errors import EngineError, EvaluationError, FactError
 from .explain import Check, Status, compile_explain, compile_truth
 from .factschema import FactSchema
 from .loader import Contradiction, RulebookData, load
 from .model import Document, Party, Rule
+from .record import DocumentVersion, canonical_json, document_versions
 from .resources import bundled_rulebook
 from .safetext import show
 from .yamlio import read_yaml, to_date
 
 _Prepared = tuple[Case, _dt.date, list[dict[str, Any]], list[Entity]]  # case, as_of, flat facts, their subjects
-_COMPLIANCE = {Status.APPLIES: "met", Status.DOES_NOT_APPLY: "unmet", Status.UNDETERMINED: "unknown"}
+_COMPLIANCE = {Status.APPLIES: FindingStatus.MET, Status.DOES_NOT_APPLY: FindingStatus.UNMET, Status.UNDETERMINED: FindingStatus.UNKNOWN}
 
 
 def load_rulebook(path: str | Path | None = None) -> "Rulebook":
@@ -50,6 +51,7 @@ class Rulebook:
         for rule in data.rules:
             self._by_subject[rule.subject] = self._by_subject.get(rule.subject, ()) + (rule,)
         self._order = {rule.id: rule.index for rule in data.rules}
+        self._versions = document_versions(data)
         self._truth = {rule.index: compile_truth(rule.condition) for rule in data.rules}
         self._explain = {rule.index: compile_explain(rule.condition) for rule in data.rules}
         self._thresholds = {rule.index: tuple(compile_explain(t) for t in rule.thresholds) for rule in data.rules}
@@ -85,6 +87,11 @@ class Rulebook:
     @property
     def digest(self) -> str:
         return self.data.digest
+
+    @property
+    def versions(self) -> tuple[DocumentVersion, ...]:
+        """Each document's key, 文号, date and the digest of its bundled text (what a record names)."""
+        return self._versions
 
     def rule(self, rule_id: str) -> Rule:
         return self.data.rules[self._order[rule_id]]
@@ -151,7 +158,15 @@ class Rulebook:
         order = self._order
         findings.sort(key=lambda f: (order[f.rule_id], f.subject.type, f.subject.id))
         outcomes.sort(key=lambda o: (order[o.rule_id], o.subject.type, o.subject.id))
-        return Decision(case=case.name, as_of=day, rulebook=self.data.digest, findings=tuple(findings), outcomes=tuple(outcomes))
+        return Decision(
+            case=case.name,
+            as_of=day,
+            rulebook=self.data.digest,
+            findings=tuple(findings),
+            outcomes=tuple(outcomes),
+            documents=self._versions,
+            canonical_facts=canonical_json(normalised(case)),
+        )
 
     def _outcome(
         self, rule: Rule, fact: Mapping[str, Any], memo: dict[int, tuple[Status, tuple[Check, ...]]], explain: bool
@@ -165,7 +180,7 @@ class Rulebook:
                 statuses = {status for _, status, _ in results}
                 status = next(s for s in (Status.APPLIES, Status.UNDETERMINED, Status.DOES_NOT_APPLY) if s in statuses)
                 because = tuple(
-                    Check("rule", p.title, s.value, s, p.file, p.line, checks, p.id) for p, s, checks in results if s is status
+                    Check("rule", p.title, s.value, s, p.rulebook_file or p.file, p.line, checks, p.id) for p, s, checks in results if s is status
                 )
                 return status, because if explain else ()
 
@@ -179,7 +194,7 @@ class Rulebook:
         deadline = rule.deadline
         next_due = deadline.next_due(day) if deadline else None
         passed = deadline.passed(day) if deadline else None
-        status = "applies"
+        status = FindingStatus.APPLIES
         compliance: tuple[Check, ...] = ()
         if rule.thresholds:
             per_threshold = [t(fact, _no_derived)[1] for t in self._thresholds[rule.index]]
@@ -225,7 +240,9 @@ def _year_state(rule: Rule, day: _dt.date) -> str:
     return "unknown" if due < rule.in_force.start_sure else "due"
 
 
-def _compliance(rule: Rule, per_threshold: list[tuple[Check, ...]], passed: bool | None, yearly: tuple[bool, ...], year_state: str) -> str:
+def _compliance(
+    rule: Rule, per_threshold: list[tuple[Check, ...]], passed: bool | None, yearly: tuple[bool, ...], year_state: str
+) -> FindingStatus:
     """met / unmet / unknown, refined by what a bare comparison does not know.
 
     A figure written with 左右 that is missed is `approximate`: the text gives no tolerance,
@@ -239,15 +256,15 @@ def _compliance(rule: Rule, per_threshold: list[tuple[Check, ...]], passed: bool
     results = {check.result for checks in per_threshold for check in checks}
     worst = next(s for s in (Status.DOES_NOT_APPLY, Status.UNDETERMINED, Status.APPLIES) if s in results)
     status = _COMPLIANCE[worst]
-    if status != "unmet":
+    if status is not FindingStatus.UNMET:
         return status
     missed = [i for i, checks in enumerate(per_threshold) if any(c.result is Status.DOES_NOT_APPLY for c in checks)]
     if rule.deadline is not None and rule.deadline.recurring is None and passed is not True:
-        return "pending" if passed is False else "unknown"
+        return FindingStatus.PENDING if passed is False else FindingStatus.UNKNOWN
     if any(yearly[i] for i in missed) and year_state != "due":
-        return "pending" if year_state == "open" else "unknown"
+        return FindingStatus.PENDING if year_state == "open" else FindingStatus.UNKNOWN
     if all(i < len(rule.approximate) and rule.approximate[i] for i in missed):
-        return "approximate"
+        return FindingStatus.APPROXIMATE
     return status
 
 

@@ -9,6 +9,7 @@ before any rule runs, so a typo in a field name is an error, not a quietly misse
 from __future__ import annotations
 
 import datetime as _dt
+import decimal
 from collections.abc import Mapping
 from typing import Any
 
@@ -136,6 +137,35 @@ def parse_case(data: Any, schema: FactSchema, located: Located | None = None) ->
         entities.append(Entity(type=type_, id=record["id"], fields=values))
     entities.sort(key=lambda e: (e.type, e.id))
     return Case(name=name, as_of=as_of, entities=tuple(entities))
+
+
+def normalised(case: Case) -> dict[str, list[dict[str, Any]]]:
+    """The case's facts as JSON, in the one form every equivalent input comes to.
+
+    Entities by type, sorted by id; fields sorted by name, unknown ones left out; values in
+    their canonical form (dates as YYYY-MM-DD, a list as its sorted set of values, a yearly
+    figure by year, a decimal as the shortest number that reads back as it). `parse_case`
+    reads the result back to the same case, which is what lets a record be replayed; the
+    name and as_of are the decision's, not repeated here.
+    """
+    out: dict[str, list[dict[str, Any]]] = {}
+    for entity in case.entities:
+        record: dict[str, Any] = {"id": entity.id}
+        record.update((name, _json_value(entity.fields[name])) for name in sorted(entity.fields))
+        out.setdefault(entity.type, []).append(record)
+    return out
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, Yearly):
+        return {str(year): _json_value(item) for year, item in value.values}
+    if isinstance(value, decimal.Decimal):  # at most 15 significant digits: a double holds it exactly
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return list(value)
+    return value
 
 
 def resolve(case: Case, entity: Entity, feature: Feature) -> Any:

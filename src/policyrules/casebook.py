@@ -94,7 +94,7 @@ def _applies(decision: Decision, item: dict[str, Any]) -> list[str]:
     finding = found[0]
     out = []
     amount = finding.amount
-    for key, actual in (("amount", amount.value if amount else None), ("unit", amount.unit if amount else None), ("period", amount.period if amount else None), ("status", finding.status), ("deadline_passed", finding.deadline_passed)):
+    for key, actual in (("amount", amount.value if amount else None), ("unit", amount.unit if amount else None), ("period", amount.period if amount else None), ("status", finding.status.value), ("deadline_passed", finding.deadline_passed)):
         if key in item and item[key] != actual:
             out.append(f"{rule}{_to(item)}: {key} should be {show(item[key])}, is {show(actual)}")
     if "next_due" in item:

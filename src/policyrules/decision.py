@@ -1,12 +1,16 @@
 """What an evaluation returns: findings with citations, and an outcome for every rule.
 
 These are the types other services import, so they are frozen, typed, and serialise to
-JSON with stable field names (and back, losslessly: to_dict/from_dict round-trip).
+JSON with stable field names (and back, losslessly: to_dict/from_dict round-trip). The JSON
+is a record (format 2, see record.py): it names the rulebook and document versions and
+holds the normalised facts, so `policyrules replay` can decide the case again. Its shape is
+published as rules/schema/decision.schema.json.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import enum
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -15,6 +19,7 @@ import attrs
 
 from .explain import Check, Status
 from .model import Amount, Citation, Deadline, Effect, Range, SubjectRef
+from .record import FORMAT, DocumentVersion, canonical_json, digest
 from .summary import BenefitSummary, summarise
 
 
@@ -39,6 +44,23 @@ def _opt(value: Any, fn: Any) -> Any:
     return None if value is None else fn(value)
 
 
+class FindingStatus(enum.StrEnum):
+    """Where a finding stands. A StrEnum, so its JSON value and its comparisons with the
+    plain strings ("unmet") are what they were when the status was a string.
+
+    Most rules simply apply. A rule with thresholds (年生均财政拨款水平不低于12000元) says in
+    addition whether the case's figures meet them; see api._compliance for pending and
+    approximate.
+    """
+
+    APPLIES = "applies"  # the rule applies; it has no threshold to meet
+    MET = "met"  # every threshold is met
+    UNMET = "unmet"  # a threshold is missed and nothing excuses it (deadline passed, year over)
+    UNKNOWN = "unknown"  # a figure is missing, or whether the deadline has passed cannot be told
+    PENDING = "pending"  # missed, but the deadline (or the year) has not passed yet
+    APPROXIMATE = "approximate"  # a figure written with 左右 is missed: reported, not judged
+
+
 @attrs.frozen
 class Finding:
     """A rule that applies to one entity of the case, with what it concludes and why."""
@@ -55,9 +77,7 @@ class Finding:
     deadline: Deadline | None
     next_due: _dt.date | None
     deadline_passed: bool | None
-    # "applies"; for rules with thresholds "met" / "unmet" / "unknown", "pending" (missed but
-    # the deadline has not passed) or "approximate" (a 左右 figure missed): see api._compliance.
-    status: str
+    status: FindingStatus
     compliance: tuple[Check, ...]
     responsible: tuple[str, ...]
     citations: tuple[Citation, ...]
@@ -88,7 +108,7 @@ class Finding:
             },
             "next_due": _date(self.next_due),
             "deadline_passed": self.deadline_passed,
-            "status": self.status,
+            "status": self.status.value,
             "compliance": [check.to_dict() for check in self.compliance],
             "responsible": list(self.responsible),
             "citations": [citation.to_dict() for citation in self.citations],
@@ -119,7 +139,7 @@ class Finding:
             ),
             next_due=_undate(data["next_due"]),
             deadline_passed=data["deadline_passed"],
-            status=data["status"],
+            status=FindingStatus(data["status"]),
             compliance=tuple(Check.from_dict(c) for c in data["compliance"]),
             responsible=tuple(data["responsible"]),
             citations=tuple(Citation.from_dict(c) for c in data["citations"]),
@@ -168,6 +188,21 @@ class Decision:
     rulebook: str  # digest of the rulebook the decision was made with
     findings: tuple[Finding, ...]
     outcomes: tuple[Outcome, ...]
+    documents: tuple[DocumentVersion, ...] = ()  # the rulebook's documents, each with its text's digest
+    # The normalised input facts (case.normalised) as canonical JSON: kept as text so the
+    # decision stays immutable and the digest is taken of exactly what is written. None in a
+    # record of format 1, which cannot be replayed.
+    canonical_facts: str | None = None
+
+    @property
+    def facts(self) -> dict[str, Any] | None:
+        """The case's facts as decided on: entities by type, canonical values (a fresh copy)."""
+        return None if self.canonical_facts is None else json.loads(self.canonical_facts)
+
+    @property
+    def facts_digest(self) -> str | None:
+        """sha256 of the canonical facts: two records with the same digest decided the same facts."""
+        return None if self.canonical_facts is None else digest(self.canonical_facts)
 
     def outcomes_with(self, status: Status) -> tuple[Outcome, ...]:
         return tuple(o for o in self.outcomes if o.status is status)
@@ -191,9 +226,13 @@ class Decision:
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "format": FORMAT,
             "case": self.case,
             "as_of": self.as_of.isoformat(),
             "rulebook": self.rulebook,
+            "documents": [document.to_dict() for document in self.documents],
+            "facts_sha256": self.facts_digest,
+            "facts": self.facts,
             "findings": [f.to_dict() for f in self.findings],
             "outcomes": [o.to_dict() for o in self.outcomes],
             "benefits": [summary.to_dict() for summary in self.benefits],
@@ -204,11 +243,18 @@ class Decision:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Decision":
-        """The decision back from to_dict(); `benefits` is derived from the findings again."""
+        """The decision back from to_dict(); `benefits` is derived from the findings again.
+
+        Reads format 1 too (no documents, no facts). Whether `facts_sha256` still matches the
+        facts is for the reader to ask (replay does): this only reads.
+        """
+        facts = data.get("facts")
         return cls(
             case=data["case"],
             as_of=_dt.date.fromisoformat(data["as_of"]),
             rulebook=data["rulebook"],
             findings=tuple(Finding.from_dict(f) for f in data["findings"]),
             outcomes=tuple(Outcome.from_dict(o) for o in data["outcomes"]),
+            documents=tuple(DocumentVersion.from_dict(d) for d in data.get("documents", ())),
+            canonical_facts=None if facts is None else canonical_json(facts),
         )

@@ -67,6 +67,10 @@ class FactError(LocatedError):
     """A case holds facts the fact schema does not allow."""
 
 
+class RecordError(LocatedError):
+    """A decision record cannot be replayed: unreadable, of another format, or changed since written."""
+
+
 class EvaluationError(PolicyRulesError):
     """Evaluation was asked for something impossible (e.g. a malformed as_of date)."""
 

@@ -16,7 +16,7 @@ import jsonschema
 from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry, Resource
 
-from .errors import RuleFileError, suggest
+from .errors import LocatedError, RuleFileError, suggest
 from .safetext import elide, show
 from .yamlio import Located
 
@@ -84,8 +84,9 @@ def _unknown_key(error: ValidationError) -> tuple[str, list[str]] | None:
     return (extra[0], allowed) if extra and allowed else None
 
 
-def validate(located: Located, schema_path: Path) -> None:
-    """Raise RuleFileError at the most relevant schema violation, if any."""
+def validate(located: Located, schema_path: Path, error_type: type[LocatedError] = RuleFileError) -> None:
+    """Raise `error_type` (a rule file's error unless the caller reads something else, e.g. a
+    decision record) at the most relevant schema violation, if any."""
     validator = _validator(str(schema_path))
     error = best_match(validator.iter_errors(located.data))
     if error is None:
@@ -106,4 +107,4 @@ def validate(located: Located, schema_path: Path) -> None:
         message = f"unknown field {show(key)}{suggest(key, allowed)}; allowed: {', '.join(allowed)}"
     else:
         message = _describe(error)
-    raise RuleFileError(message, file=located.file, line=located.line(tuple(path)), field=field_name(path) or None)
+    raise error_type(message, file=located.file, line=located.line(tuple(path)), field=field_name(path) or None)

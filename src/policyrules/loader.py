@@ -190,7 +190,7 @@ class _RuleContext:
         return _err(self.located, self.base + path, message)
 
     def origin(self, kind: str, path: tuple[Any, ...]) -> c.Origin:
-        return c.Origin(kind=kind, file=self.located.file, line=self.located.line(self.base + path))
+        return c.Origin(kind=kind, file=self.located.name or self.located.file, line=self.located.line(self.base + path))
 
     def feature(self, path: str, walked: list[FieldSpec], member: str | None = None) -> str:
         """Register the flat-fact value for `path`; `walked` are the links resolve() followed."""
@@ -421,6 +421,7 @@ def _build_rule(
         citations=_citations(ctx, raw["quotes"], clause, source, tree),
         note=raw.get("note"),
         file=located.file,
+        rulebook_file=located.name or located.file,
         line=located.line(base),
         prevails_over=tuple(raw.get("prevails_over", [])),
     )
@@ -581,7 +582,8 @@ def _kinds(root: Path) -> dict[str, str]:
 
 
 def _read(path: Path, root: Path, digest: "hashlib._Hash") -> Located:
-    located = read_yaml(path)
+    name = path.relative_to(root).as_posix()
+    located = attrs.evolve(read_yaml(path), name=name)
     digest.update(str(path.relative_to(root)).encode("utf-8"))
     digest.update(repr(located.data).encode("utf-8"))
     if not isinstance(located.data, dict):

@@ -183,10 +183,13 @@ class Rule:
     in_force: Window
     citations: tuple[Citation, ...]
     note: str | None
-    file: str
+    file: str  # as read, for errors and lint messages a reader can open
     line: int | None
     prevails_over: tuple[str, ...] = ()  # rules this one prevails over where both apply
     approximate: tuple[bool, ...] = ()  # per threshold: the text writes its figure with 左右
+    # The rule file's path inside the rulebook (clauses/…/06-1.yaml): what decisions name, so a
+    # decision does not depend on where the rulebook is installed.
+    rulebook_file: str | None = None
 
     @property
     def derived(self) -> bool:

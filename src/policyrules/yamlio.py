@@ -50,6 +50,10 @@ class Located:
     data: Any
     file: str
     lines: dict[PathKey, int]
+    # The file's path inside the folder it belongs to (a rulebook), posix-style. Output that
+    # names a rule file uses it, so two installs in different places write the same record;
+    # errors keep `file`, which a reader can open.
+    name: str | None = None
 
     def line(self, path: PathKey) -> int | None:
         """The line of `path`, or of its nearest ancestor that has one."""

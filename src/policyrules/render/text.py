@@ -12,7 +12,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.markup import escape
 
-from ..decision import Decision, Finding
+from ..decision import Decision, Finding, FindingStatus
 from ..explain import Check, Status
 from ..factschema import display
 from ..model import Amount, Citation
@@ -32,8 +32,8 @@ MODALITY_ZH = {
 
 
 STATUS_GLOSS = {
-    "pending": " — not met yet, and the deadline has not passed",
-    "approximate": " — below a figure written with 左右 (about); the text gives no tolerance, so the gap is reported, not judged",
+    FindingStatus.PENDING: " — not met yet, and the deadline has not passed",
+    FindingStatus.APPROXIMATE: " — below a figure written with 左右 (about); the text gives no tolerance, so the gap is reported, not judged",
 }
 
 # Caseworkers read about people first; bodies and places follow (stable within a kind).
@@ -142,9 +142,9 @@ def _print_finding(console: Console, finding: Finding) -> None:
     if finding.subject.type != finding.bearer.entity or finding.bearer.id is None:
         line += f"  (for {finding.subject.type} {clip(finding.subject.id)})"
     console.print(escape(line))
-    if finding.status != "applies":
+    if finding.status is not FindingStatus.APPLIES:
         detail = checks_text(finding.compliance)
-        console.print(escape(f"      status: {finding.status} — {detail}{STATUS_GLOSS.get(finding.status, '')}"))
+        console.print(escape(f"      status: {finding.status.value} — {detail}{STATUS_GLOSS.get(finding.status, '')}"))
     if finding.deadline:
         deadline = finding.deadline
         due = finding.next_due.isoformat() if finding.next_due else "date unknown"
