@@ -37,7 +37,7 @@ STATUS_GLOSS = {
 }
 
 # Caseworkers read about people first; bodies and places follow (stable within a kind).
-PEOPLE_FIRST = ("student", "labourer", "household", "school", "enterprise", "government", "region")
+PEOPLE_FIRST = ("student", "labourer", "household", "school", "enterprise", "employer", "recruitment", "government", "region")
 
 
 def _people_first(entity: str) -> int:
