@@ -199,7 +199,9 @@ class Rulebook:
         if rule.thresholds:
             per_threshold = [t(fact, _no_derived)[1] for t in self._thresholds[rule.index]]
             compliance = tuple(check for checks in per_threshold for check in checks)
-            status = _compliance(rule, per_threshold, passed, self._yearly[rule.index], _year_state(rule, day))
+            status = _compliance(
+                rule, per_threshold, passed, self._yearly[rule.index], _year_state(rule, day), _deadline_day_ends_year(rule, day)
+            )
         return Finding(
             rule_id=rule.id,
             modality=rule.modality,
@@ -240,8 +242,26 @@ def _year_state(rule: Rule, day: _dt.date) -> str:
     return "unknown" if due < rule.in_force.start_sure else "due"
 
 
+def _deadline_day_ends_year(rule: Rule, day: _dt.date) -> bool:
+    """Whether `day` is a one-off deadline that falls on 31 December (到2023年底): a yearly
+    figure of that year is final on that day, so a target set on it is judged then."""
+    deadline = rule.deadline
+    return (
+        deadline is not None
+        and deadline.recurring is None
+        and deadline.date is not None
+        and deadline.date == day
+        and (day.month, day.day) == (12, 31)
+    )
+
+
 def _compliance(
-    rule: Rule, per_threshold: list[tuple[Check, ...]], passed: bool | None, yearly: tuple[bool, ...], year_state: str
+    rule: Rule,
+    per_threshold: list[tuple[Check, ...]],
+    passed: bool | None,
+    yearly: tuple[bool, ...],
+    year_state: str,
+    year_end_deadline: bool = False,
 ) -> FindingStatus:
     """met / unmet / unknown, refined by what a bare comparison does not know.
 
@@ -251,7 +271,10 @@ def _compliance(
     while it cannot be told (a term deadline inside its window, or one with no window). A
     每年 duty tested on a yearly figure is judged when its year's day has come: a miss of the
     as_of year's figure is `pending` until then (see `_year_state`), and `unknown` when the
-    text may not have been in force on that day.
+    text may not have been in force on that day. A one-off deadline on 31 December tested on
+    yearly figures only (到2023年底…达标率80%以上) is judged on that day, when the year's
+    figure is final: the deadline day is still in time, but nothing can change that figure
+    any more.
     """
     results = {check.result for checks in per_threshold for check in checks}
     worst = next(s for s in (Status.DOES_NOT_APPLY, Status.UNDETERMINED, Status.APPLIES) if s in results)
@@ -259,7 +282,8 @@ def _compliance(
     if status is not FindingStatus.UNMET:
         return status
     missed = [i for i, checks in enumerate(per_threshold) if any(c.result is Status.DOES_NOT_APPLY for c in checks)]
-    if rule.deadline is not None and rule.deadline.recurring is None and passed is not True:
+    judged_today = year_end_deadline and all(yearly[i] for i in missed)
+    if rule.deadline is not None and rule.deadline.recurring is None and passed is not True and not judged_today:
         return FindingStatus.PENDING if passed is False else FindingStatus.UNKNOWN
     if any(yearly[i] for i in missed) and year_state != "due":
         return FindingStatus.PENDING if year_state == "open" else FindingStatus.UNKNOWN
