@@ -8,7 +8,8 @@ returning an answer nobody can explain.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -151,7 +152,7 @@ class Rulebook:
                 outcomes.append(Outcome(rule.id, ref, status, checks))
                 if status is Status.APPLIES:
                     explainer_says.add((entity.type, entity.id, rule.index))
-                    findings.append(self._finding(rule, ref, fact, day))
+                    findings.append(self._finding(rule, ref, fact, day, partial(flat_fact, case, entity, self.data.features.get(entity.type, ()), day)))
         if engine_says != explainer_says:
             diff = sorted(engine_says ^ explainer_says)
             raise EngineError(f"engine and explainer disagree on {diff[:3]}; please report this with the case")
@@ -190,18 +191,24 @@ class Rulebook:
                 memo[rule.index] = (self._truth[rule.index](fact, lambda key: derived(key)[0]), ())
         return memo[rule.index]
 
-    def _finding(self, rule: Rule, subject: SubjectRef, fact: Mapping[str, Any], day: _dt.date) -> Finding:
+    def _finding(
+        self, rule: Rule, subject: SubjectRef, fact: Mapping[str, Any], day: _dt.date, fact_of_year: Callable[[int], Mapping[str, Any]]
+    ) -> Finding:
         deadline = rule.deadline
         next_due = deadline.next_due(day) if deadline else None
         passed = deadline.passed(day) if deadline else None
         status = FindingStatus.APPLIES
         compliance: tuple[Check, ...] = ()
         if rule.thresholds:
+            yearly = self._yearly[rule.index]
+            year_state = _year_state(rule, day)
+            # A dated target on yearly figures (到2023年底…达标率80%以上), judged after its deadline,
+            # is judged on the figures of its deadline's year: later years' are not what it set.
+            if passed and deadline is not None and deadline.date is not None and any(yearly) and deadline.date.year != day.year:
+                fact, year_state = fact_of_year(deadline.date.year), "due"
             per_threshold = [t(fact, _no_derived)[1] for t in self._thresholds[rule.index]]
             compliance = tuple(check for checks in per_threshold for check in checks)
-            status = _compliance(
-                rule, per_threshold, passed, self._yearly[rule.index], _year_state(rule, day), _deadline_day_ends_year(rule, day)
-            )
+            status = _compliance(rule, per_threshold, passed, yearly, year_state)
         return Finding(
             rule_id=rule.id,
             modality=rule.modality,
@@ -242,26 +249,12 @@ def _year_state(rule: Rule, day: _dt.date) -> str:
     return "unknown" if due < rule.in_force.start_sure else "due"
 
 
-def _deadline_day_ends_year(rule: Rule, day: _dt.date) -> bool:
-    """Whether `day` is a one-off deadline that falls on 31 December (到2023年底): a yearly
-    figure of that year is final on that day, so a target set on it is judged then."""
-    deadline = rule.deadline
-    return (
-        deadline is not None
-        and deadline.recurring is None
-        and deadline.date is not None
-        and deadline.date == day
-        and (day.month, day.day) == (12, 31)
-    )
-
-
 def _compliance(
     rule: Rule,
     per_threshold: list[tuple[Check, ...]],
     passed: bool | None,
     yearly: tuple[bool, ...],
     year_state: str,
-    year_end_deadline: bool = False,
 ) -> FindingStatus:
     """met / unmet / unknown, refined by what a bare comparison does not know.
 
@@ -271,10 +264,9 @@ def _compliance(
     while it cannot be told (a term deadline inside its window, or one with no window). A
     每年 duty tested on a yearly figure is judged when its year's day has come: a miss of the
     as_of year's figure is `pending` until then (see `_year_state`), and `unknown` when the
-    text may not have been in force on that day. A one-off deadline on 31 December tested on
-    yearly figures only (到2023年底…达标率80%以上) is judged on that day, when the year's
-    figure is final: the deadline day is still in time, but nothing can change that figure
-    any more.
+    text may not have been in force on that day. A one-off deadline tested on yearly figures
+    (到2023年底…达标率80%以上) is `pending` up to and including its day, and after it is judged
+    on the figures of its own year (see `_finding`).
     """
     results = {check.result for checks in per_threshold for check in checks}
     worst = next(s for s in (Status.DOES_NOT_APPLY, Status.UNDETERMINED, Status.APPLIES) if s in results)
@@ -282,8 +274,7 @@ def _compliance(
     if status is not FindingStatus.UNMET:
         return status
     missed = [i for i, checks in enumerate(per_threshold) if any(c.result is Status.DOES_NOT_APPLY for c in checks)]
-    judged_today = year_end_deadline and all(yearly[i] for i in missed)
-    if rule.deadline is not None and rule.deadline.recurring is None and passed is not True and not judged_today:
+    if rule.deadline is not None and rule.deadline.recurring is None and passed is not True:
         return FindingStatus.PENDING if passed is False else FindingStatus.UNKNOWN
     if any(yearly[i] for i in missed) and year_state != "due":
         return FindingStatus.PENDING if year_state == "open" else FindingStatus.UNKNOWN

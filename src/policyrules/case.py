@@ -183,17 +183,19 @@ def resolve(case: Case, entity: Entity, feature: Feature) -> Any:
     return current.fields.get(feature.steps[-1])
 
 
-def flat_fact(case: Case, entity: Entity, features: tuple[Feature, ...], as_of: _dt.date) -> dict[str, Any]:
+def flat_fact(case: Case, entity: Entity, features: tuple[Feature, ...], as_of: _dt.date, year: int | None = None) -> dict[str, Any]:
     """The subject's flat fact: only the values rules test, encoded for the engine.
 
     Unknown values are left out (both the engine and the explainer read absence as
-    unknown); `contains` features become true/false once the list itself is known.
+    unknown); `contains` features become true/false once the list itself is known. Yearly
+    figures are those of `year`, by default the as_of year's (a dated target judged after
+    its deadline reads its own year's figures).
     """
     fact: dict[str, Any] = {"_kind": entity.type, "_eid": entity.id, AS_OF: as_of.toordinal()}
     for feature in features:
         value = resolve(case, entity, feature)
-        if isinstance(value, Yearly):  # a yearly figure: the as_of year's, or unknown
-            value = value.of(as_of.year)
+        if isinstance(value, Yearly):  # a yearly figure: the year's, or unknown
+            value = value.of(as_of.year if year is None else year)
         if value is None:
             continue
         if feature.member is not None:
