@@ -32,10 +32,8 @@ from .model import (
     RuleNode,
     Step,
     WhyNot,
+    category,
 )
-
-_REGION = "region"  # a link to the region: what follows it is a fact about the place
-
 
 class Decided(Protocol):
     """An outcome as the builder reads it (decision.Outcome)."""
@@ -86,20 +84,8 @@ class Builder:
         return RuleNode(rule.id, rule.title, rule.modality, status, rule.citations, tuple(self.step(subject, c) for c in checks))
 
     def category(self, subject: str, check: Check) -> str:
-        """place: the jurisdiction, or a fact reached through a region link; date: the
-        in-force window or a date fact; else condition (derived facts too: their own
-        steps say what excluded them)."""
-        if check.kind == "jurisdiction":
-            return PLACE
-        if check.kind == "in_force":
-            return DATE
-        if check.kind == "derived" or check.path is None:
-            return CONDITION
-        steps = check.path.split(".")
-        if _REGION in steps[:-1]:
-            return PLACE
-        field = self._field(subject, check.path)
-        return DATE if field is not None and field.type == "date" else CONDITION
+        field = None if check.kind in ("derived", "in_force") or check.path is None else self._field(subject, check.path)
+        return category(check.kind, check.path, field is not None and field.type == "date")
 
     def label(self, subject: str, check: Check) -> str | None:
         if check.kind in ("derived", "in_force") or check.path is None:

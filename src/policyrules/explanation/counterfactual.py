@@ -31,7 +31,8 @@ from ..explain import Status, compile_truth
 from ..factschema import FactSchema, display
 from ..model import Rule, SubjectRef
 from ..summary import BENEFIT_MODALITIES
-from .model import CONDITION, DATE, PLACE
+from .model import CONDITION, DATE
+from .model import category as category_of
 
 if TYPE_CHECKING:
     from ..api import Rulebook
@@ -154,7 +155,7 @@ def _edits(book: "Rulebook", rule: Rule, fact: Mapping[str, Any], allowed: set[s
             holds = compile_truth(node)(fact, _no_derived)
             if holds is (Status.APPLIES if want else Status.DOES_NOT_APPLY):
                 return
-            category = _category(book.schema, subject, node)
+            category = category_of(node.origin.kind, node.path, node.ftype == "date")
             if category not in allowed:
                 return
             for value in _values(book.schema, subject, node, want):
@@ -165,14 +166,6 @@ def _edits(book: "Rulebook", rule: Rule, fact: Mapping[str, Any], allowed: set[s
 
     walk(rule.condition, True, rule.subject)
     return out
-
-
-def _category(schema: FactSchema, subject: str, node: c.Compare) -> str:
-    """As explanation/build.py reads a check: jurisdiction and region facts are the place,
-    date facts the date, the rest conditions."""
-    if node.origin.kind == "jurisdiction" or "region" in node.path.split(".")[:-1]:
-        return PLACE
-    return DATE if node.ftype == "date" else CONDITION
 
 
 def _label(schema: FactSchema, subject: str, path: str) -> str | None:

@@ -30,6 +30,17 @@ CATEGORIES = (PLACE, DATE, CONDITION)
 UNDETERMINED, NO_SUBJECT, NO_RULES = "undetermined", "no_subject", "no_rules"
 
 
+def category(kind: str, path: str | None, is_date: bool) -> str:
+    """place: the jurisdiction, or a fact reached through a region link (where the school or
+    household is); date: the in-force window or a date fact; else condition. Derived facts
+    are conditions: the steps under them say what excluded them."""
+    if kind == "jurisdiction" or (path is not None and kind != "derived" and "region" in path.split(".")[:-1]):
+        return PLACE
+    if kind == "in_force" or (kind != "derived" and is_date):
+        return DATE
+    return CONDITION
+
+
 def _subject(ref: SubjectRef) -> dict[str, str]:
     return {"type": ref.type, "id": ref.id}
 
