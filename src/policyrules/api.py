@@ -19,6 +19,8 @@ from .decision import Bearer, Decision, Finding, FindingStatus, Outcome, Subject
 from .engine import Engine
 from .errors import EngineError, EvaluationError, FactError
 from .explain import Check, Status, compile_explain, compile_truth
+from .explanation.build import build as build_explanation
+from .explanation.counterfactual import Counterfactual, counterfactual
 from .factschema import FactSchema
 from .loader import Contradiction, RulebookData, load
 from .model import Document, Party, Rule
@@ -159,6 +161,10 @@ class Rulebook:
         order = self._order
         findings.sort(key=lambda f: (order[f.rule_id], f.subject.type, f.subject.id))
         outcomes.sort(key=lambda o: (order[o.rule_id], o.subject.type, o.subject.id))
+        explanation = None
+        if explain:  # reshaping the checks already made: cheap; counterfactuals are asked for separately
+            applied = [(f.rule_id, f.subject) for f in findings]
+            explanation = build_explanation(self.data.rules, self.data.schema, case, applied, outcomes, self.data.documents)
         return Decision(
             case=case.name,
             as_of=day,
@@ -167,6 +173,7 @@ class Rulebook:
             outcomes=tuple(outcomes),
             documents=self._versions,
             canonical_facts=canonical_json(normalised(case)),
+            explanation=explanation,
         )
 
     def _outcome(
@@ -190,6 +197,23 @@ class Rulebook:
             else:
                 memo[rule.index] = (self._truth[rule.index](fact, lambda key: derived(key)[0]), ())
         return memo[rule.index]
+
+    def rule_status(self, rule: Rule, fact: Mapping[str, Any]) -> Status:
+        """Whether `rule` applies to a subject's flat fact (its derived facts decided on the
+        same fact): the question a counterfactual search asks of each trial change."""
+        return self._outcome(rule, fact, {}, explain=False)[0]
+
+    def producers(self, subject: str, key: str) -> tuple[Rule, ...]:
+        """The rules that draw the derived fact `key` about a `subject` entity."""
+        return self._producers.get((subject, key), ())
+
+    def counterfactual(
+        self, decision: Decision, rule_id: str, subject: str | None = None, allow: Iterable[str] = (), max_changes: int = 3
+    ) -> Counterfactual | None:
+        """The smallest set of fact changes that makes a benefit apply, verified by evaluating
+        the changed case; place and date facts only when `allow`ed. Costly (it re-evaluates),
+        so asked for, never part of evaluate. See explanation/counterfactual.py."""
+        return counterfactual(self, decision, rule_id, subject, allow, max_changes)
 
     def _finding(
         self, rule: Rule, subject: SubjectRef, fact: Mapping[str, Any], day: _dt.date, fact_of_year: Callable[[int], Mapping[str, Any]]

@@ -18,6 +18,9 @@ PRESENCE_OPS = frozenset({"exists", "missing"})
 AS_OF = "_as_of"
 """Pseudo-path of the evaluation date in flat facts (never a field of the fact schema)."""
 
+AS_OF_PATH = "as_of"
+"""How explanations name the evaluation date as a fact path (the case's `as_of`)."""
+
 
 @attrs.frozen
 class Origin:

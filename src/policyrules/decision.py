@@ -18,6 +18,7 @@ from typing import Any
 import attrs
 
 from .explain import Check, Status
+from .explanation.model import Explanation
 from .model import Amount, Citation, Deadline, Effect, Range, SubjectRef
 from .record import FORMAT, DocumentVersion, canonical_json, digest
 from .summary import BenefitSummary, summarise
@@ -193,6 +194,10 @@ class Decision:
     # decision stays immutable and the digest is taken of exactly what is written. None in a
     # record of format 1, which cannot be replayed.
     canonical_facts: str | None = None
+    # How, why not, what is missing and why nothing (explanation/): built by every evaluate with
+    # explain=True, None otherwise and in records of format 1 and 2. Counterfactuals are not
+    # part of it: they re-evaluate, so they are computed on request (Rulebook.counterfactual).
+    explanation: Explanation | None = None
 
     @property
     def facts(self) -> dict[str, Any] | None:
@@ -236,6 +241,7 @@ class Decision:
             "findings": [f.to_dict() for f in self.findings],
             "outcomes": [o.to_dict() for o in self.outcomes],
             "benefits": [summary.to_dict() for summary in self.benefits],
+            "explanation": None if self.explanation is None else self.explanation.to_dict(),
         }
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -245,7 +251,7 @@ class Decision:
     def from_dict(cls, data: Mapping[str, Any]) -> "Decision":
         """The decision back from to_dict(); `benefits` is derived from the findings again.
 
-        Reads format 1 too (no documents, no facts). Whether `facts_sha256` still matches the
+        Reads formats 1 (no documents, no facts) and 2 (no explanation) too. Whether `facts_sha256` still matches the
         facts is for the reader to ask (replay does): this only reads.
         """
         facts = data.get("facts")
@@ -257,4 +263,5 @@ class Decision:
             outcomes=tuple(Outcome.from_dict(o) for o in data["outcomes"]),
             documents=tuple(DocumentVersion.from_dict(d) for d in data.get("documents", ())),
             canonical_facts=None if facts is None else canonical_json(facts),
+            explanation=_opt(data.get("explanation"), Explanation.from_dict),
         )

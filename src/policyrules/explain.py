@@ -50,9 +50,13 @@ class Check:
     line: int | None = None
     because: tuple["Check", ...] = ()
     rule: str | None = None  # for a `rule` check: the rule that draws (or fails to draw) the conclusion
+    # The fact path from the subject (`school.region.city`; `as_of` for the in-force window) and
+    # the value the rule asks for as its author wrote it, so a reader need not parse `condition`.
+    path: str | None = None
+    expected: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        out = {
+        out: dict[str, Any] = {
             "kind": self.kind,
             "condition": self.condition,
             "actual": self.actual,
@@ -60,6 +64,10 @@ class Check:
             "file": self.file,
             "line": self.line,
         }
+        if self.path is not None:
+            out["path"] = self.path
+        if self.expected is not None:
+            out["expected"] = self.expected
         if self.rule is not None or self.because:
             out["rule"] = self.rule
             out["because"] = [check.to_dict() for check in self.because]
@@ -68,7 +76,10 @@ class Check:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Check":
         because = tuple(cls.from_dict(c) for c in data.get("because", ()))
-        return cls(data["kind"], data["condition"], data["actual"], Status(data["result"]), data["file"], data["line"], because, data.get("rule"))
+        return cls(
+            data["kind"], data["condition"], data["actual"], Status(data["result"]), data["file"], data["line"],
+            because, data.get("rule"), data.get("path"), data.get("expected"),
+        )
 
     def leaves(self) -> tuple["Check", ...]:
         """This check and every check under it, depth first."""
@@ -93,6 +104,13 @@ def _show(node: c.Compare, actual: Any) -> str:
     if node.op == "contains":
         return f"{'contains' if actual else 'does not contain'} {node.shown}"
     return display(actual)
+
+
+def _expected(node: c.Compare) -> str:
+    """What the condition asks of the fact: the value itself for `==`, else the test."""
+    if node.op in c.PRESENCE_OPS:
+        return node.op
+    return node.shown if node.op == "==" else f"{node.op} {node.shown}"
 
 
 def _window(node: c.Window, as_of: int) -> Status:
@@ -157,7 +175,7 @@ def compile_explain(node: c.Node, negated: bool = False) -> Explain:
         def in_force(fact: Mapping[str, Any], derived: DerivedWhy) -> tuple[Status, tuple[Check, ...]]:
             as_of = fact[c.AS_OF]
             status = _window(window, as_of)
-            return status, (Check("in_force", text, _dt.date.fromordinal(as_of).isoformat(), status, file, line),)
+            return status, (Check("in_force", text, _dt.date.fromordinal(as_of).isoformat(), status, file, line, path=c.AS_OF_PATH, expected=window.shown),)
 
         return in_force
     if isinstance(node, c.Derived):
@@ -165,15 +183,16 @@ def compile_explain(node: c.Node, negated: bool = False) -> Explain:
 
         def derived_fact(fact: Mapping[str, Any], derived: DerivedWhy) -> tuple[Status, tuple[Check, ...]]:
             status, because = derived(key)
-            return status, (Check("derived", text, status.value, status, file, line, because),)
+            return status, (Check("derived", text, status.value, status, file, line, because, path=key, expected=T.value),)
 
         return derived_fact
     compare, test, kind, key = node, _compile_leaf(node), node.origin.kind, node.key
+    expected = ("not " if negated else "") + _expected(node)
 
     def leaf(fact: Mapping[str, Any], derived: DerivedWhy) -> tuple[Status, tuple[Check, ...]]:
         status = test(fact, _no_lookup)
         shown = _show(compare, fact[key]) if key in fact else None
-        return status, (Check(kind, text, shown, _FLIP[status] if negated else status, file, line),)
+        return status, (Check(kind, text, shown, _FLIP[status] if negated else status, file, line, path=compare.path, expected=expected),)
 
     return leaf
 

@@ -22,10 +22,14 @@ import attrs
 
 from .loader import RulebookData
 
-FORMAT = 2
+FORMAT = 3
 """The record format `Decision.to_dict` writes. 1 (no `format` key) held findings, outcomes
 and the rulebook digest only; 2 adds the document versions and the normalised facts, so a
-record can be replayed."""
+record can be replayed; 3 adds the explanation (how, why not, what is missing, why nothing)
+and each check's fact path and expected value."""
+
+REPLAYABLE = (2, 3)
+"""Formats that hold facts, so `policyrules replay` can decide them again."""
 
 
 @attrs.frozen

@@ -28,7 +28,7 @@ from .decision import Decision, Finding, Outcome
 from .errors import FactError, RecordError
 from .jsonschemas import validate
 from .resources import bundled_rulebook
-from .record import FORMAT, DocumentVersion, canonical_json, digest
+from .record import REPLAYABLE, DocumentVersion, canonical_json, digest
 from .yamlio import Located, read_bounded
 
 MAX_RECORD_BYTES = 64 * 1024 * 1024  # a record with explanations is far larger than its case
@@ -84,10 +84,10 @@ def parse_record(data: Any, name: str, schema_dir: Path | None = None) -> Decisi
     schema_dir = schema_dir or bundled_rulebook() / "schema"
     if not isinstance(data, dict):
         raise RecordError("a decision record is a JSON object", file=name)
-    if data.get("format") != FORMAT:
+    if data.get("format") not in REPLAYABLE:
         written = data.get("format", 1)
         raise RecordError(
-            f"record format {canonical_json(written)[:20]} cannot be replayed: this policyrules replays format {FORMAT} "
+            f"record format {canonical_json(written)[:20]} cannot be replayed: this policyrules replays formats {' and '.join(map(str, REPLAYABLE))} "
             "(format 1 holds no facts; evaluate the case again with --format json)",
             file=name,
             field="format",

@@ -18,6 +18,7 @@ from ..factschema import display
 from ..model import Amount, Citation
 from ..safetext import clip
 from ..summary import BENEFIT_MODALITIES, Benefit, BenefitSummary, Total
+from .explanation import print_explanation, sections
 
 MODALITY_ZH = {
     "entitlement": "权利/待遇",
@@ -71,6 +72,10 @@ def print_decision(console: Console, decision: Decision, explain: bool) -> None:
         for outcome in undetermined:
             missing = ", ".join(check.condition for check in outcome.checks)
             console.print(f"  ? {escape(outcome.rule_id)} for {outcome.subject.type} {escape(clip(outcome.subject.id))}: {escape(missing)}")
+    if not decision.findings and decision.explanation is not None:
+        # "0 findings" alone would read as a refusal: say which documents were tried and what kept each out.
+        console.print("\n[bold]Nothing applies to this case[/bold]")
+        print_explanation(console, sections(decision.explanation, why_not=False, missing=False, how=False))
     if explain:
         console.print("\n[bold]Does not apply[/bold]")
         for outcome in decision.outcomes_with(Status.DOES_NOT_APPLY):
