@@ -274,19 +274,22 @@ def convert(cell: Any, spec: FieldSpec, recode: MappingABC[str, Any] | None) -> 
     return check_value(spec, cell)
 
 
+def case_id_of(row_number: int, row: MappingABC[str, Any], the_plan: Plan) -> str:
+    """The row's case id: its case_id cell, or its row number when the cell is empty or absent."""
+    cell = row.get(the_plan.case_id) if the_plan.case_id is not None else None
+    if _empty(cell):
+        return str(row_number)
+    if isinstance(cell, float) and cell.is_integer():
+        cell = int(cell)
+    return str(cell).strip()
+
+
 def row_to_case(row_number: int, row: MappingABC[str, Any], the_plan: Plan, as_of: _dt.date | None) -> tuple[str, dict[str, Any]]:
     """The case id and the case (a dict for `Rulebook.evaluate`) of one registry row.
 
     Raises RowError naming the row and column when a cell cannot be read.
     """
-    case_id = None
-    if the_plan.case_id is not None and not _empty(row.get(the_plan.case_id)):
-        case_id = row[the_plan.case_id]
-        if isinstance(case_id, float) and case_id.is_integer():
-            case_id = int(case_id)
-        case_id = str(case_id).strip()
-    if not case_id:
-        case_id = str(row_number)
+    case_id = case_id_of(row_number, row, the_plan)
     day = as_of
     if day is None and the_plan.as_of is not None and not _empty(row.get(the_plan.as_of)):
         cell = row[the_plan.as_of]

@@ -36,7 +36,7 @@ import attrs
 from ..api import Rulebook, load_rulebook
 from ..errors import FactError, PolicyRulesError
 from . import compare as cmp
-from .mapping import DEFAULT_MAP, ColumnMap, MappingError, Plan, RowError, located_columns, plan, row_to_case
+from .mapping import DEFAULT_MAP, ColumnMap, MappingError, Plan, RowError, case_id_of, located_columns, plan, row_to_case
 from .readers import columns, input_format, read_rows
 from .records import BATCH_SCHEMA, COMPARE_SCHEMA, decision_records, error_record
 
@@ -127,12 +127,15 @@ def _decide_chunk(index: int, rows: list[tuple[int, Any]], part: str, fmt: str) 
                 records.extend(cmp.diff(case_id, number, before, after, counts))
         except RowError as exc:
             counts["errors"] += 1
+            if case_id is None and not isinstance(row, RowError):
+                case_id = case_id_of(number, row, the_plan)
             records.append(error_record(schema, case_id, number, exc.column, str(exc)))
         except PolicyRulesError as exc:
             counts["errors"] += 1
             column = located_columns(exc, the_plan) if isinstance(exc, FactError) else None
             where = f"row {number}" + (f", column {column}" if column else "")
-            records.append(error_record(schema, case_id, number, column, f"{where}: {exc}"))
+            reason = exc.reason if isinstance(exc, FactError) else str(exc)
+            records.append(error_record(schema, case_id, number, column, f"{where}: {reason}"))
     _write_part(Path(part), records, schema, fmt, counts)
     return index, len(rows), len(records), counts
 
