@@ -121,11 +121,11 @@ def make_rows(schema: FactSchema, rows: int, seed: int = 20180104, typed: bool =
             row[f"{prefix}.level"] = "county" if county else "city"
             row[f"{prefix}.county_type"] = None if county is None else "district" if county.endswith("区") else "county_level_city" if county.endswith("市") else "county"
         row["school.name"] = f"{school_place[2] or school_place[1]}{'中等职业学校' if SCHOOL_LEVEL[kind] == 'secondary' else '职业技术学院'}"
+        if row.get("student.junior_high_graduate") is False and row.get("student.entered_general_high_school"):
+            row["student.entered_general_high_school"] = False
         if kind == "general_high" and row.get("student.entered_general_high_school") is False:
             row["student.entered_general_high_school"] = True
             row["student.junior_high_graduate"] = True
-        if row.get("student.junior_high_graduate") is False and row.get("student.entered_general_high_school"):
-            row["student.entered_general_high_school"] = False
         if rng.random() < MISTAKE_RATE:
             column = "school.kind" if typed else rng.choice(["student.age", "school.kind", "student.full_time"])
             row[column] = {"student.age": "十七", "school.kind": "中专学校", "student.full_time": "maybe"}[column]
