@@ -4,7 +4,7 @@ One module per command; each parses its arguments, calls the library and renders
 in the library imports this package.
 """
 
-from . import casebook, check, coverage, evaluate, explain, fields, replay  # noqa: F401 - each registers its command
+from . import batch, casebook, check, coverage, evaluate, explain, fields, replay  # noqa: F401 - each registers its command
 from .base import main
 
 __all__ = ["main"]
