@@ -201,11 +201,29 @@ def test_fail_on_an_unknown_word_is_a_usage_error() -> None:
     assert result.exit_code == 2 and "'unmett' is not one of: unmet, undetermined, violated" in result.output
 
 
-def test_violated_covers_prohibitions_that_apply() -> None:
-    # No bundled rule is a prohibition yet: a finding made one shows the definition.
+def test_violated_is_a_prohibition_shown_broken_not_one_that_merely_binds() -> None:
     book = policyrules.load_rulebook()
-    decision = book.evaluate(policyrules.load_case(STUDENT, book))
-    for status, expected in (("applies", True), ("unmet", True), ("met", False), ("unknown", False), ("pending", False)):
-        forbidden = attrs.evolve(decision.findings[0], modality="prohibition", status=policyrules.FindingStatus(status))
-        lines = failures(attrs.evolve(decision, findings=(forbidden,), outcomes=()), ["violated"])
-        assert bool(lines) is expected, status
+    case = {
+        "region": [{"id": "jms", "province": "黑龙江省", "city": "佳木斯市", "level": "city"}],
+        "government": {"id": "jms-edu", "region": "jms", "level": "city", "kind": "department", "department": "education"},
+        "school": [
+            {"id": "kept", "region": "jms", "level": "secondary", "kind": "vocational_high", "per_student_funding_offset_by_own_income": False},
+            {"id": "offset", "region": "jms", "level": "secondary", "kind": "vocational_high", "per_student_funding_offset_by_own_income": True},
+        ],
+        "employer": {"id": "firm", "region": "jms", "kind": "other"},
+        "recruitment": [
+            {"id": "barring", "employer": "firm", "excludes_vocational_graduates": True},
+            {"id": "skills", "employer": "firm", "excludes_vocational_graduates": False, "requires_general_university_graduates": False, "sets_skill_requirement": True},
+        ],
+    }
+    decision = book.evaluate(case, as_of="2023-06-01")
+    broken = {(line.split(" for ")[0].split()[-1], line.split(" for ")[1].split(":")[0]) for line in failures(decision, ["violated"])}
+    # the notice barring vocational graduates (both texts), and the school whose funding was offset
+    assert broken == {
+        ("cpc-2022-modern-vet/13/no-barriers-to-vocational-graduates", "recruitment barring"),
+        ("jiamusi-2022-plan/4-5/no-barriers-to-vocational-graduates", "recruitment barring"),
+        ("jiamusi-2022-plan/4-2/no-offset-of-per-student-funding", "school offset"),
+    }
+    # 杜绝… binds the education department, with no fact of a breach: not a violation
+    binding = next(f for f in decision.findings if f.rule_id == "jiamusi-2022-plan/4-1/no-devolving-to-schools")
+    assert binding.status is policyrules.FindingStatus.APPLIES and not failures(attrs.evolve(decision, findings=(binding,), outcomes=()), ["violated"])

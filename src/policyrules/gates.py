@@ -9,11 +9,14 @@ finding or outcome that answers it, so a failed job says what to look at.
 - undetermined: a fact the decision needs is missing: a rule that cannot be decided for some
   subject (outcome `undetermined`), or a duty whose figures cannot be compared (finding status
   `unknown`).
-- violated: a prohibition that applies and is not shown kept — its finding's status is
-  `applies` (the rule's conditions describe the forbidden situation) or `unmet` (its
-  thresholds show the forbidden act); or an obligation whose one-off deadline has passed
-  (`deadline_passed` true) with status `unmet`. A duty with no deadline, or a yearly one,
-  that is missed counts as `unmet`, not as `violated`: no date the text set has passed.
+- violated: a prohibition shown broken — its thresholds show the forbidden act (status
+  `unmet`), or, for a rule without thresholds whose subject is the act or object itself and not
+  the one bound (a recruitment notice, its employer bound), its conditions describe the
+  forbidden condition and hold (status `applies`); or an obligation whose one-off deadline has
+  passed (`deadline_passed` true) with status `unmet`. A prohibition that merely binds its
+  subject (严禁…, 杜绝… on a department, with no fact of a breach) is not a violation, and a duty
+  with no deadline, or a yearly one, that is missed counts as `unmet`, not as `violated`: no date
+  the text set has passed.
 """
 
 from __future__ import annotations
@@ -28,14 +31,15 @@ UNMET, UNDETERMINED, VIOLATED = "unmet", "undetermined", "violated"
 MEANINGS = {
     UNMET: "a finding with status unmet (a duty's threshold missed after its deadline or year)",
     UNDETERMINED: "a rule undetermined for a missing fact, or a finding whose status is unknown",
-    VIOLATED: "a prohibition that applies (status applies or unmet), or an obligation unmet after its one-off deadline passed",
+    VIOLATED: "a prohibition shown broken (status unmet, or applies where the subject is the forbidden act itself), or an obligation unmet after its one-off deadline passed",
 }
 
 
 def violated(finding: Finding) -> bool:
-    """A prohibition that applies and is not shown kept, or an obligation missed after its deadline."""
+    """A prohibition shown broken, or an obligation missed after its deadline (see the module)."""
     if finding.modality == "prohibition":
-        return finding.status in (FindingStatus.APPLIES, FindingStatus.UNMET)
+        describes_the_act = finding.status is FindingStatus.APPLIES and finding.bearer.entity != finding.subject.type
+        return finding.status is FindingStatus.UNMET or describes_the_act
     return finding.modality == "obligation" and finding.status is FindingStatus.UNMET and finding.deadline_passed is True
 
 
