@@ -151,6 +151,9 @@ def test_interrupted_evaluations_leave_no_session() -> None:
     assert interrupted == lines
     assert book.evaluate(case, as_of="2019-01-01", explain=False).findings
     used = next(book._engine._sessions)
+    # Only the open session (shared by the next cases) is left, and close() deletes it.
+    assert set(_sessions_left(book._engine, used)) <= {book._engine._sid}
+    book._engine.close()
     assert _sessions_left(book._engine, used) == []
     for _ in range(1100):  # past durable_rules' 1,024 live sessions, had any leaked
         assert book.evaluate(case, as_of="2019-01-01", explain=False).findings
