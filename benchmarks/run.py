@@ -196,13 +196,16 @@ def clause_rulebook_dir(tmp: Path) -> Path:
     return root
 
 
-def time_loads(path: Path | None, n: int) -> tuple[list[int], int]:
+def time_loads(path: Path | None, n: int, cache: bool = True) -> tuple[list[int], int]:
+    """Wall time of fresh load_rulebook() calls; with the cache, after one call that writes its entry."""
     times = []
     rules = 0
+    if cache:
+        policyrules.load_rulebook(path)
     for _ in range(n):
         gc.collect()
         t0 = time.perf_counter_ns()
-        book = policyrules.load_rulebook(path)
+        book = policyrules.load_rulebook(path, cache=cache)
         t1 = time.perf_counter_ns()
         times.append(t1 - t0)
         rules = len(book.rules)
@@ -264,6 +267,76 @@ def throughput(run_batch: Callable[[], Any], n: int, min_seconds: float) -> floa
         elapsed = time.perf_counter_ns() - t0
         if elapsed >= min_seconds * 1e9:
             return done / (elapsed / 1e9)
+
+
+def engine_vs_generated(book: policyrules.Rulebook, cases: Sequence[dict[str, Any]], rounds: int) -> tuple[float, float, int]:
+    """(engine µs per case, generated Python µs per case, firings), the same facts through both.
+
+    The engine stage is `Engine.run` on the cases' flat facts (what durable_rules fires,
+    derived facts chained). The yardstick is plain Python generated from the same condition
+    IR (`policyrules.codegen.compile_statuses`, one function per subject type, three-valued,
+    a rule firing when it is 2). Before timing, both must fire the same (rule, subject)
+    pairs on every case, or the run aborts. Each figure is the fastest of `rounds` passes.
+    """
+    from policyrules.codegen import compile_statuses
+
+    by_subject: dict[str, list[Any]] = {}
+    for rule in book.rules:
+        by_subject.setdefault(rule.subject, []).append(rule)
+    generated = {subject: (tuple(r.index for r in rules), compile_statuses(rules)) for subject, rules in by_subject.items()}
+    facts = [book._prepare(case, case["as_of"])[2] for case in cases]
+
+    def plain() -> list[list[tuple[int, str]]]:
+        out = []
+        for case_facts in facts:
+            fired = []
+            for fact in case_facts:
+                indices, statuses = generated[fact["_kind"]]
+                eid = fact["_eid"]
+                fired.extend((index, eid) for index, code in zip(indices, statuses(fact)) if code == 2)
+            out.append(fired)
+        return out
+
+    def engine() -> list[list[tuple[int, str]]]:
+        return book._engine.run(facts)
+
+    firings = 0
+    for i, (e, g) in enumerate(zip(engine(), plain(), strict=True)):
+        if set(e) != set(g):
+            sys.exit(f"ABORT: the engine and the generated Python fire differently on case #{i}: {sorted(set(e) ^ set(g))[:5]}")
+        firings += len(set(e))
+    best = {"engine": float("inf"), "plain": float("inf")}
+    for _ in range(rounds):
+        for label, fn in (("engine", engine), ("plain", plain)):
+            gc.collect()
+            t0 = time.perf_counter_ns()
+            fn()
+            best[label] = min(best[label], (time.perf_counter_ns() - t0) / 1000 / len(facts))
+    return best["engine"], best["plain"], firings
+
+
+def _worker(args: tuple[list[dict[str, Any]], float]) -> tuple[int, float]:
+    cases, seconds = args
+    book = policyrules.load_rulebook()
+    book.evaluate_many(cases[:50], explain=False)
+    done, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        book.evaluate_many(cases, explain=False)
+        done += len(cases)
+    return done, time.perf_counter() - t0
+
+
+def process_rates(cases: Sequence[dict[str, Any]], counts: Sequence[int], seconds: float) -> dict[int, float]:
+    """cases/s summed over N processes deciding at once (explain=False, full rulebook, one Rulebook each)."""
+    import multiprocessing
+
+    out = {}
+    context = multiprocessing.get_context("spawn")
+    for n in counts:
+        with context.Pool(n) as pool:
+            results = pool.map(_worker, [(list(cases), seconds)] * n)
+        out[n] = sum(done / elapsed for done, elapsed in results)
+    return out
 
 
 def pct(values: Sequence[int], q: float) -> float:
@@ -377,9 +450,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="policyrules-bench-") as tmp:
         clause_dir = clause_rulebook_dir(Path(tmp))
 
-        # 1. load + compile
+        # 1. load + compile (from the cache, after one load that writes it; and afresh)
         full_loads, full_rules = time_loads(None, n_loads)
+        fresh_loads, _ = time_loads(None, max(2, n_loads // 3), cache=False)
         clause_loads, clause_rules = time_loads(clause_dir, n_loads)
+        clause_fresh, _ = time_loads(clause_dir, max(2, n_loads // 3), cache=False)
         clause_book = policyrules.load_rulebook(clause_dir)
         full_book = policyrules.load_rulebook()
 
@@ -411,6 +486,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                 lambda: clause_book.evaluate_many(cases, explain=False),
             ),
             ("full", lambda c: full_book.evaluate(c, as_of=c["as_of"]), lambda: full_book.evaluate_many(cases)),
+            (
+                "full-explained",
+                lambda c: full_book.evaluate(c, as_of=c["as_of"]).explanation,
+                lambda: [d.explanation for d in full_book.evaluate_many(cases)],
+            ),
+            (
+                "full-fast",
+                lambda c: full_book.evaluate(c, as_of=c["as_of"], explain=False),
+                lambda: full_book.evaluate_many(cases, explain=False),
+            ),
         )
         for _, one, _ in methods:  # warm up
             for case in warm:
@@ -430,6 +515,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                     }
                 )
         results = {label: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for label, rs in rounds.items()}
+
+        # the engine stage against plain Python generated from the same condition IR
+        stage = {"full": engine_vs_generated(full_book, cases, repeats), "clause": engine_vs_generated(clause_book, cases, repeats)}
+        procs = process_rates(cases[:500], (1, min(2, os.cpu_count() or 1)), 1.0 if args.quick else 3.0)
 
         # 5. memory and leak check
         clause_mem = batch_memory(clause_book, cases)
@@ -453,7 +542,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     print(f"rulebook load + compile: {n_loads} fresh load_rulebook() calls")
     print(f"  {pad('', 40)}{'rules':>6}{'median ms':>11}{'min ms':>11}")
-    for name, loads, rules in (("bundled rulebook (full)", full_loads, full_rules), ("clause 六、1 only", clause_loads, clause_rules)):
+    for name, loads, rules in (
+        ("bundled rulebook (full), cached", full_loads, full_rules),
+        ("bundled rulebook (full), afresh", fresh_loads, full_rules),
+        ("clause 六、1 only, cached", clause_loads, clause_rules),
+        ("clause 六、1 only, afresh", clause_fresh, clause_rules),
+    ):
         print(f"  {pad(name, 40)}{rules:>6}{statistics.median(loads) / 1e6:>11.1f}{min(loads) / 1e6:>11.1f}")
     print()
     print(f"evaluation of the {len(cases)} cases")
@@ -474,6 +568,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     row("policyrules, 六、1 only, explain=False", q)
     ratio("  ratio policyrules / baseline", q)
     row("policyrules, full bundled rulebook", f)
+    row("  the same, explanation built", results["full-explained"])
+    row("  the same, explain=False", results["full-fast"])
+    print()
+    print("engine stage (durable_rules firing and chaining, Engine.run on the flat facts) against plain Python")
+    print("generated from the same condition IR (codegen.py); same firings checked on every case first")
+    print(f"  {pad('', 40)}{'engine µs':>11}{'Python µs':>11}{'ratio':>8}{'firings':>9}")
+    for name, key in (("full bundled rulebook", "full"), ("clause 六、1 only", "clause")):
+        e, g, n = stage[key]
+        print(f"  {pad(name, 40)}{e:>11.1f}{g:>11.1f}{e / g:>7.1f}x{n:>9}")
+    print()
+    print(f"processes (full rulebook, explain=False, {len(cases[:500])} cases repeated; each process its own Rulebook)")
+    for n, rate in procs.items():
+        print(f"  {n} process{'es' if n > 1 else '  '} {rate:>11,.0f} cases/s   ({rate / procs[1]:.2f}x one process)")
+    print()
+    ff, fe = results["full-fast"], results["full"]
+    e_full, g_full, _ = stage["full"]
+    targets = (
+        ("load + compile (cached), median ms", statistics.median(full_loads) / 1e6, "<=", 1000),
+        ("single case, explain=True, median µs", fe["median"], "<=", 1000),
+        ("single case, explain=True, p95 µs", fe["p95"], "<=", 3000),
+        ("single case, explain=False, median µs", ff["median"], "<=", 300),
+        ("batch, explain=False, cases/s (one core)", ff["rate"], ">=", 5000),
+        ("engine stage / generated Python", e_full / g_full, "<=", 5),
+    )
+    print("targets (full bundled rulebook)")
+    for name, value, op, goal in targets:
+        ok = value <= goal if op == "<=" else value >= goal
+        print(f"  {pad(name, 44)}{value:>11,.1f}   target {op} {goal:<6} {'met' if ok else 'MISSED'}")
     print()
     print(f"memory over one evaluate_many({len(cases)} cases), decisions kept until it returns")
     print(f"  {pad('', 40)}{'tracemalloc peak MiB':>22}{'peak RSS growth MiB':>22}")

@@ -16,6 +16,8 @@ from typing import Any
 from . import conditions as c
 from .case import Case, Entity, flat_fact, normalised, parse_case
 from .decision import Bearer, Decision, Finding, FindingStatus, Outcome, SubjectRef
+from .cache import load_cached
+from .codegen import STATUSES, compile_statuses
 from .engine import Engine
 from .errors import EngineError, EvaluationError, FactError
 from .explain import Check, Status, compile_explain, compile_truth
@@ -33,9 +35,15 @@ _Prepared = tuple[Case, _dt.date, list[dict[str, Any]], list[Entity]]  # case, a
 _COMPLIANCE = {Status.APPLIES: FindingStatus.MET, Status.DOES_NOT_APPLY: FindingStatus.UNMET, Status.UNDETERMINED: FindingStatus.UNKNOWN}
 
 
-def load_rulebook(path: str | Path | None = None) -> "Rulebook":
-    """The bundled rulebook, or the one in the folder `path` (holding documents.yaml)."""
-    return Rulebook(load(Path(path) if path is not None else bundled_rulebook()))
+def load_rulebook(path: str | Path | None = None, *, cache: bool = True) -> "Rulebook":
+    """The bundled rulebook, or the one in the folder `path` (holding documents.yaml).
+
+    A rulebook loaded before from exactly the same files (and the same policyrules and
+    Python) is read from the user's cache folder instead of validated again; `cache=False`,
+    or POLICYRULES_CACHE=0, always loads afresh (see cache.py).
+    """
+    root = Path(path) if path is not None else bundled_rulebook()
+    return Rulebook(load_cached(root) if cache else load(root))
 
 
 def load_case(path: str | Path, rulebook: "Rulebook") -> Case:
@@ -55,9 +63,12 @@ class Rulebook:
             self._by_subject[rule.subject] = self._by_subject.get(rule.subject, ()) + (rule,)
         self._order = {rule.id: rule.index for rule in data.rules}
         self._versions = document_versions(data)
-        self._truth = {rule.index: compile_truth(rule.condition) for rule in data.rules}
-        self._explain = {rule.index: compile_explain(rule.condition) for rule in data.rules}
-        self._thresholds = {rule.index: tuple(compile_explain(t) for t in rule.thresholds) for rule in data.rules}
+        # The explainer's compiled conditions, built for a rule the first time it is asked about.
+        self._truth = _PerRule(data.rules, lambda rule: compile_truth(rule.condition))
+        # Every rule's status for a subject, in one generated function per subject type (codegen.py).
+        self._statuses = {subject: compile_statuses(rules, f"statuses_{subject}") for subject, rules in self._by_subject.items()}
+        self._explain = _PerRule(data.rules, lambda rule: compile_explain(rule.condition))
+        self._thresholds = _PerRule(data.rules, lambda rule: tuple(compile_explain(t) for t in rule.thresholds))
         # Per threshold: does it test a yearly figure (a 每年 duty, judged when its year ends)?
         self._yearly = {
             rule.index: tuple(bool(getattr(data.schema.resolve(rule.subject, t.path)[1], "yearly", False)) for t in rule.thresholds)
@@ -147,11 +158,13 @@ class Rulebook:
         engine_says = {(self.data.rules[i].subject, eid, i) for i, eid in fired}
         explainer_says: set[tuple[str, str, int]] = set()
         for entity, fact in zip(subjects, facts, strict=True):
-            memo: dict[int, tuple[Status, tuple[Check, ...]]] = {}
             ref = SubjectRef(entity.type, entity.id)
-            for rule in self._by_subject[entity.type]:
-                status, checks = self._outcome(rule, fact, memo, explain)
-                outcomes.append(Outcome(rule.id, ref, status, checks))
+            # With explain, each outcome's checks are built when first read, from this fact
+            # (one memo per subject, so a derived fact's checks are built once).
+            why = _Why(self, fact) if explain else None
+            for rule, code in zip(self._by_subject[entity.type], self._statuses[entity.type](fact), strict=True):
+                status = STATUSES[code]
+                outcomes.append(Outcome(rule.id, ref, status, checks_later=why))
                 if status is Status.APPLIES:
                     explainer_says.add((entity.type, entity.id, rule.index))
                     findings.append(self._finding(rule, ref, fact, day, partial(flat_fact, case, entity, self.data.features.get(entity.type, ()), day)))
@@ -161,10 +174,13 @@ class Rulebook:
         order = self._order
         findings.sort(key=lambda f: (order[f.rule_id], f.subject.type, f.subject.id))
         outcomes.sort(key=lambda o: (order[o.rule_id], o.subject.type, o.subject.id))
-        explanation = None
-        if explain:  # reshaping the checks already made: cheap; counterfactuals are asked for separately
-            applied = [(f.rule_id, f.subject) for f in findings]
-            explanation = build_explanation(self.data.rules, self.data.schema, case, applied, outcomes, self.data.documents)
+        explain_later = None
+        if explain:
+            # Reshaping the checks already made, on first access to decision.explanation (the
+            # checks are kept, so it is the same value whenever it is built); counterfactuals
+            # are asked for separately.
+            applied = tuple((f.rule_id, f.subject) for f in findings)
+            explain_later = partial(build_explanation, self.data.rules, self.data.schema, case, applied, tuple(outcomes), self.data.documents)
         return Decision(
             case=case.name,
             as_of=day,
@@ -173,7 +189,7 @@ class Rulebook:
             outcomes=tuple(outcomes),
             documents=self._versions,
             canonical_facts=canonical_json(normalised(case)),
-            explanation=explanation,
+            explain_later=explain_later,
         )
 
     def _outcome(
@@ -253,6 +269,34 @@ class Rulebook:
             note=rule.note,
             prevails_over=rule.prevails_over,
         )
+
+
+class _PerRule(dict[int, Any]):
+    """rule index -> make(rule), made on first lookup (a value per rule, never changed after)."""
+
+    def __init__(self, rules: tuple[Rule, ...], make: Callable[[Rule], Any]) -> None:
+        super().__init__()
+        self._rules = rules
+        self._make = make
+
+    def __missing__(self, index: int) -> Any:
+        value = self[index] = self._make(self._rules[index])
+        return value
+
+
+class _Why:
+    """The checks of one subject's outcomes, built on request (Outcome.checks) from its flat fact."""
+
+    __slots__ = ("_book", "_fact", "_memo")
+
+    def __init__(self, book: Rulebook, fact: Mapping[str, Any]) -> None:
+        self._book = book
+        self._fact = fact
+        self._memo: dict[int, tuple[Status, tuple[Check, ...]]] = {}
+
+    def __call__(self, rule_id: str) -> tuple[Check, ...]:
+        book = self._book
+        return book._outcome(book.rule(rule_id), self._fact, self._memo, True)[1]
 
 
 def _year_state(rule: Rule, day: _dt.date) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 import enum
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
@@ -149,7 +149,7 @@ class Finding:
         )
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class Outcome:
     """One rule for one entity: applies / does not apply / undetermined, and the deciding checks.
 
@@ -160,7 +160,37 @@ class Outcome:
     rule_id: str
     subject: SubjectRef
     status: Status
-    checks: tuple[Check, ...]
+    # The checks are built on first access (`checks_later`, called with the rule id, given by evaluate): most callers
+    # read only statuses and findings. Built from the same fact, they are the same value.
+    _checks: tuple[Check, ...] = attrs.field(default=(), alias="checks")
+    _checks_later: Callable[[str], tuple[Check, ...]] | None = attrs.field(default=None, alias="checks_later", repr=False)
+
+    @property
+    def checks(self) -> tuple[Check, ...]:
+        later = self._checks_later
+        if later is not None:
+            object.__setattr__(self, "_checks", later(self.rule_id))
+            object.__setattr__(self, "_checks_later", None)
+        return self._checks
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.rule_id, self.subject, self.status, self.checks) == (other.rule_id, other.subject, other.status, other.checks)  # type: ignore[attr-defined]
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    def __hash__(self) -> int:
+        return hash((self.rule_id, self.subject, self.status, self.checks))
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"rule_id": self.rule_id, "subject": self.subject, "status": self.status, "_checks": self.checks, "_checks_later": None}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -180,7 +210,7 @@ class Outcome:
         )
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class Decision:
     """The result of evaluating one case against one rulebook on one date."""
 
@@ -197,7 +227,47 @@ class Decision:
     # How, why not, what is missing and why nothing (explanation/): built by every evaluate with
     # explain=True, None otherwise and in records of format 1 and 2. Counterfactuals are not
     # part of it: they re-evaluate, so they are computed on request (Rulebook.counterfactual).
-    explanation: Explanation | None = None
+    # Built on first access from the checks the evaluation kept (`explain_later`), so a caller
+    # that reads only the findings does not pay for it; the value is the same either way.
+    _explanation: Explanation | None = attrs.field(default=None, alias="explanation")
+    _explain_later: Callable[[], Explanation] | None = attrs.field(default=None, alias="explain_later", repr=False)
+
+    @property
+    def explanation(self) -> Explanation | None:
+        """How, why not, what is missing and why nothing (None when evaluated with explain=False)."""
+        later = self._explain_later
+        if later is not None:
+            object.__setattr__(self, "_explanation", later())
+            object.__setattr__(self, "_explain_later", None)
+        return self._explanation
+
+    def _key(self) -> tuple[Any, ...]:
+        return (
+            self.case, self.as_of, self.rulebook, self.findings, self.outcomes, self.documents, self.canonical_facts, self.explanation,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._key() == other._key()  # type: ignore[attr-defined]
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled with its explanation built (the builder is not part of the value)."""
+        explanation = self.explanation
+        state = {a.name: getattr(self, a.name) for a in attrs.fields(Decision)}
+        state["_explanation"], state["_explain_later"] = explanation, None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
 
     @property
     def facts(self) -> dict[str, Any] | None:

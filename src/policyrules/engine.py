@@ -72,6 +72,9 @@ ENGINE_CODES = {
     314: "a value is too large for the engine",
 }
 
+CASES_PER_SESSION = 64
+"""Cases decided in one native session per group (see Engine.run)."""
+
 SESSION_KIND = "_session"
 SESSION_RULE = {"all": [{"f": {"_kind": SESSION_KIND}}]}
 
@@ -172,11 +175,12 @@ class Engine:
         self._lock = threading.Lock()
         self._sessions = itertools.count()
         self._fired: list[Firing] = []  # the current case's firings (under the lock)
+        self._used = 0  # cases decided in the open session
         # (session, group) -> an action has started there: every session that may exist. An
         # entry leaves only once its session is deleted, so cleanup that is itself
         # interrupted is finished before the next case runs.
         self._open: dict[tuple[str, int], bool] = {}
-        self._sid = ""  # the current case's session id (under the lock)
+        self._sid = ""  # the open session's id, "" when none is open (under the lock)
         self.name = f"policyrules_{next(_names)}"
         self._groups: list[_Group] = []
         for number, group in enumerate(plan(rules, limit)):
@@ -205,21 +209,46 @@ class Engine:
         return len(self._groups)
 
     def run(self, cases: Sequence[Sequence[dict[str, Any]]]) -> list[list[Firing]]:
-        """Assert each case's flat facts in fresh sessions; the firings of each case."""
+        """Assert each case's flat facts; the firings of each case.
+
+        Up to CASES_PER_SESSION consecutive cases, of one call or of several, share one
+        session per group: each case's entity ids are prefixed with its position in the
+        session (`3|s1`), so no rule can match or join facts of two cases, and the session's
+        set-up (its marker) and deletion are paid once per CASES_PER_SESSION cases, not per
+        case. A full session is deleted before the next case; so is the session of a case
+        that fails or is interrupted, and `close()` deletes the open one.
+        """
         with self._lock:
             return [self._run_one(facts) for facts in cases]
 
+    def close(self) -> None:
+        """Delete the open session (the next case opens a new one)."""
+        with self._lock:
+            self._sid = ""
+            self._close()
+
     def _run_one(self, facts: Sequence[dict[str, Any]]) -> list[Firing]:
-        self._close()  # what an interrupted cleanup left
+        if not self._sid or self._used >= CASES_PER_SESSION:
+            self._sid = ""  # from here on no case is added to the old session, however this ends
+            self._close()  # the full session, or what an interrupted cleanup left
+            self._sid = f"c{next(self._sessions)}"
+            self._used = 0
+        prefix = f"{self._used}|"
+        self._used += 1
         self._fired = []
-        self._sid = f"c{next(self._sessions)}"
+        done = False
         try:
             for fact in facts:
+                own = dict(fact, _eid=prefix + fact["_eid"])
+                text = to_json(dict(own, sid=self._sid))  # written once, asserted into each group
                 for number in self._by_subject.get(fact["_kind"], ()):
-                    self._assert(number, fact)
+                    self._assert(number, own, text)
+            done = True
             return self._fired
         finally:
-            self._close()
+            if not done:
+                self._sid = ""
+                self._close()
 
     def _enter(self, number: int) -> None:
         """Open the case's session in a group: the marker fact, whose action initialises it."""
@@ -228,22 +257,24 @@ class Engine:
         self._open[self._sid, number] = False  # from here on the session may exist
         self._assert_native(number, {"_kind": SESSION_KIND})
 
-    def _assert(self, number: int, fact: dict[str, Any]) -> None:
+    def _assert(self, number: int, fact: dict[str, Any], text: str | None = None) -> None:
         """Assert one fact into a group and run every action it triggers."""
         self._enter(number)
-        self._assert_native(number, fact)
+        self._assert_native(number, fact, text)
 
-    def _native_assert(self, number: int, fact: dict[str, Any]) -> tuple[int, int]:
-        """Assert one fact of the current session into a group: the engine's (code, state)."""
+    def _native_assert(self, number: int, fact: dict[str, Any], text: str | None = None) -> tuple[int, int]:
+        """Assert one fact of the current session into a group: the engine's (code, state).
+
+        `text`, when given, is the fact with the session id already written as JSON."""
         try:
-            return native.assert_fact(self._groups[number].handle, to_json(dict(fact, sid=self._sid)))  # type: ignore[no-any-return]
+            return native.assert_fact(self._groups[number].handle, text or to_json(dict(fact, sid=self._sid)))  # type: ignore[no-any-return]
         except (native.error, MemoryError) as exc:
             raise _engine_error(exc) from None
 
-    def _assert_native(self, number: int, fact: dict[str, Any]) -> None:
-        code, state = self._native_assert(number, fact)
+    def _assert_native(self, number: int, fact: dict[str, Any], text: str | None = None) -> None:
+        code, state = self._native_assert(number, fact, text)
         if code == OBSERVED and fact.get("_kind") != "_derived":
-            raise EngineError(f"the same fact was asserted twice: {fact.get('_kind')} {show(fact.get('_eid'))}")
+            raise EngineError(f"the same fact was asserted twice: {fact.get('_kind')} {show(str(fact.get('_eid')).partition('|')[2])}")
         if code == OK:
             self._dispatch(number, state)
 
@@ -266,7 +297,7 @@ class Engine:
             return
         index, derived = action
         subject = match["f"]["_eid"]
-        self._fired.append((index, subject))
+        self._fired.append((index, subject.partition("|")[2]))
         if derived is None:
             return
         fact = derived_fact(derived, subject, index)

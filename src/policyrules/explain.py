@@ -121,6 +121,10 @@ def _window(node: c.Window, as_of: int) -> Status:
     return U
 
 
+_ABSENT = object()
+_SHARED = 256
+"""Distinct values per condition whose checks are kept and shared between cases (bounded)."""
+
 DerivedLookup = Callable[[str], Status]
 DerivedWhy = Callable[[str], tuple[Status, tuple[Check, ...]]]  # status of a conclusion and the checks of the rules that decide it
 
@@ -172,10 +176,18 @@ def compile_explain(node: c.Node, negated: bool = False) -> Explain:
     if isinstance(node, c.Window):
         window = node
 
+        seen_days: dict[int, tuple[Status, tuple[Check, ...]]] = {}  # checks are frozen values: one per day
+
         def in_force(fact: Mapping[str, Any], derived: DerivedWhy) -> tuple[Status, tuple[Check, ...]]:
             as_of = fact[c.AS_OF]
-            status = _window(window, as_of)
-            return status, (Check("in_force", text, _dt.date.fromordinal(as_of).isoformat(), status, file, line, path=c.AS_OF_PATH, expected=window.shown),)
+            known = seen_days.get(as_of)
+            if known is None:
+                status = _window(window, as_of)
+                check = Check("in_force", text, _dt.date.fromordinal(as_of).isoformat(), status, file, line, path=c.AS_OF_PATH, expected=window.shown)
+                known = status, (check,)
+                if len(seen_days) < _SHARED:
+                    seen_days[as_of] = known
+            return known
 
         return in_force
     if isinstance(node, c.Derived):
@@ -189,10 +201,22 @@ def compile_explain(node: c.Node, negated: bool = False) -> Explain:
     compare, test, kind, key = node, _compile_leaf(node), node.origin.kind, node.key
     expected = ("not " if negated else "") + _expected(node)
 
+    seen: dict[tuple[type, Any], tuple[Status, tuple[Check, ...]]] = {}  # per value seen (checks are frozen values)
+
     def leaf(fact: Mapping[str, Any], derived: DerivedWhy) -> tuple[Status, tuple[Check, ...]]:
-        status = test(fact, _no_lookup)
-        shown = _show(compare, fact[key]) if key in fact else None
-        return status, (Check(kind, text, shown, _FLIP[status] if negated else status, file, line, path=compare.path, expected=expected),)
+        actual = fact.get(key, _ABSENT)
+        memo = (actual.__class__, actual)  # the type too: True, 1 and 1.0 are shown differently
+        try:
+            known = seen.get(memo)
+        except TypeError:  # an unhashable value: not shared
+            memo, known = None, None
+        if known is None:
+            status = test(fact, _no_lookup)
+            shown = None if actual is _ABSENT else _show(compare, actual)
+            known = status, (Check(kind, text, shown, _FLIP[status] if negated else status, file, line, path=compare.path, expected=expected),)
+            if memo is not None and len(seen) < _SHARED:
+                seen[memo] = known
+        return known
 
     return leaf
 

@@ -57,9 +57,14 @@ class EntitySpec:
     name: str
     label: str
     fields: tuple[FieldSpec, ...]
+    _by_name: dict[str, FieldSpec] = attrs.field(init=False, eq=False, repr=False, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        # Every case, rule and explanation looks fields up by name: index them once.
+        object.__setattr__(self, "_by_name", {spec.name: spec for spec in reversed(self.fields)})
 
     def field(self, name: str) -> FieldSpec | None:
-        return _named(self.fields, name)
+        return self._by_name.get(name) if isinstance(name, str) else _named(self.fields, name)
 
     def field_names(self) -> tuple[str, ...]:
         return tuple(spec.name for spec in self.fields)
@@ -72,9 +77,17 @@ class ValueProblem(ValueError):
 @attrs.frozen
 class FactSchema:
     entities: tuple[EntitySpec, ...]
+    _by_name: dict[str, EntitySpec] = attrs.field(init=False, eq=False, repr=False, hash=False)
+    _resolved: dict[tuple[str, str], tuple[tuple[FieldSpec, ...], FieldSpec | None, str | None]] = attrs.field(
+        init=False, eq=False, repr=False, hash=False
+    )
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_by_name", {spec.name: spec for spec in reversed(self.entities)})
+        object.__setattr__(self, "_resolved", {})  # resolve() answers: the schema is frozen, so are they
 
     def entity(self, name: str) -> EntitySpec | None:
-        return _named(self.entities, name)
+        return self._by_name.get(name) if isinstance(name, str) else _named(self.entities, name)
 
     def entity_names(self) -> tuple[str, ...]:
         return tuple(spec.name for spec in self.entities)
@@ -86,6 +99,28 @@ class FactSchema:
         entity itself, the entity type reached). Raises ValueProblem naming the first
         unknown step with the nearest valid name.
         """
+        if not (isinstance(subject, str) and isinstance(path, str)):
+            known = self._resolve(subject, path)
+        else:
+            known = self._resolved.get((subject, path))
+            if known is None:
+                known = self._resolve(subject, path)
+                if len(self._resolved) < 100_000:  # bounded, whatever paths callers ask about
+                    self._resolved[subject, path] = known
+        return list(known[0]), known[1], known[2]
+
+    def field_at(self, subject: str, path: str) -> FieldSpec | None:
+        """The field a path ends at, or None (the path names an entity, or no field)."""
+        try:
+            return self.resolve(subject, path)[1]
+        except ValueProblem:
+            return None
+
+    def _resolve(self, subject: str, path: str) -> tuple[tuple[FieldSpec, ...], FieldSpec | None, str | None]:
+        walked, spec, reached = self._walk(subject, path)
+        return tuple(walked), spec, reached
+
+    def _walk(self, subject: str, path: str) -> tuple[list[FieldSpec], FieldSpec | None, str | None]:
         entity = self.entity(subject)
         if entity is None:
             raise ValueProblem(f"unknown entity type {show(subject)}{suggest(subject, self.entity_names())}")

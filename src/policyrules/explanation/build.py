@@ -56,6 +56,7 @@ class Builder:
         self._documents_with_rules = {rule.document.key for rule in rules}
         self.schema = schema
         self.case = case
+        self._fields: dict[tuple[str, str], FieldSpec | None] = {}
 
     def rule(self, rule_id: str) -> Rule:
         return self._rules[rule_id]
@@ -94,10 +95,10 @@ class Builder:
         return field.label if field is not None else None
 
     def _field(self, subject: str, path: str) -> FieldSpec | None:
-        try:
-            return self.schema.resolve(subject, path)[1]
-        except ValueProblem:
-            return None
+        key = (subject, path)
+        if key not in self._fields:
+            self._fields[key] = self.schema.field_at(subject, path)
+        return self._fields[key]
 
     # -------------------------------------------------------------- the four answers
 
