@@ -33,6 +33,7 @@ Needs the `dask` extra: `pip install 'policyrules[dask]'`.
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 import logging
 import os
 import shutil
@@ -41,7 +42,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
@@ -56,7 +57,7 @@ if TYPE_CHECKING:
     import dask.dataframe as dd
     import pandas as pd
 
-__all__ = ["RulebookMismatch", "RulebookSource", "evaluate", "meta"]
+__all__ = ["RulebookMismatch", "RulebookSource", "evaluate", "meta", "worker_cache", "worker_rulebook"]
 
 log = logging.getLogger(__name__)
 
@@ -98,12 +99,13 @@ class RulebookSource:
         return book
 
     def _unpack(self) -> str:
-        """Write the shipped files once per machine, under a name the digest makes unique.
+        """Write the shipped files once per worker, under a name the digest makes unique.
 
-        Written to a fresh folder and renamed into place, so another worker process on the
-        same machine either finds the whole folder or none (and then writes its own).
+        They go to the worker's own local directory (removed when the worker closes), else
+        the temporary directory. Written to a fresh folder and renamed into place, so
+        another process or thread either finds the whole folder or none (and writes its own).
         """
-        target = Path(tempfile.gettempdir()) / f"policyrules-rulebook-{self.digest[:24]}"
+        target = _unpack_root() / f"policyrules-rulebook-{self.digest[:24]}"
         if (target / "documents.yaml").is_file():
             return str(target)
         staging = Path(tempfile.mkdtemp(prefix=".policyrules-rulebook-", dir=target.parent))
@@ -116,6 +118,15 @@ class RulebookSource:
         except OSError:  # another process put it there first
             shutil.rmtree(staging, ignore_errors=True)
         return str(target)
+
+
+def _unpack_root() -> Path:
+    try:
+        from distributed import get_worker
+
+        return Path(get_worker().local_directory)
+    except (ImportError, ValueError):  # not on a distributed worker (a local scheduler)
+        return Path(tempfile.gettempdir())
 
 
 def _pack(folder: Path) -> tuple[tuple[str, bytes], ...]:
@@ -133,6 +144,7 @@ def _pack(folder: Path) -> tuple[tuple[str, bytes], ...]:
 _CACHE_SIZE = 4
 _BOOKS: OrderedDict[tuple[str, str], Rulebook] = OrderedDict()
 _BOOKS_LOCK = threading.Lock()
+_LOADS = [0]  # rulebooks this process has loaded (see worker_cache)
 
 
 def worker_rulebook(source: RulebookSource) -> Rulebook:
@@ -142,12 +154,23 @@ def worker_rulebook(source: RulebookSource) -> Rulebook:
         book = _BOOKS.get(source.key)
         if book is None:
             book = source.load()
+            _LOADS[0] += 1
             _BOOKS[source.key] = book
             while len(_BOOKS) > _CACHE_SIZE:
                 _BOOKS.popitem(last=False)
         else:
             _BOOKS.move_to_end(source.key)
         return book
+
+
+def worker_cache() -> dict[str, Any]:
+    """What this process has loaded: how many times, and the rulebooks it keeps (folder, digest).
+
+    `client.run(policyrules.dask.worker_cache)` asks every worker, to see that each loaded
+    the rulebook once however many partitions it decided.
+    """
+    with _BOOKS_LOCK:
+        return {"loads": _LOADS[0], "rulebooks": [list(key) for key in _BOOKS]}
 
 
 # ---------------------------------------------------------------- one partition
@@ -248,7 +271,7 @@ def evaluate(
 
     A column meant as a field but misspelt raises MappingError here, before anything runs.
     """
-    import dask
+    from dask.delayed import delayed
 
     book = load_rulebook(rules)
     the_plan = plan([str(name) for name in frame.columns], mapping, book.schema)
@@ -262,13 +285,13 @@ def evaluate(
     offsets: tuple[int, ...] | None = None
     if row_numbers is None:
         lengths = [int(n) for n in frame.map_partitions(len).compute()]
-        offsets = tuple(sum(lengths[:i]) for i in range(len(lengths)))
+        offsets = (0, *itertools.accumulate(lengths[:-1]))
     elif row_numbers not in frame.columns:
         raise PolicyRulesError(f"row_numbers: the frame has no column {row_numbers!r}")
     # Shipped files travel as one task of the graph, sent to each worker once, rather than
     # inside every partition's task.
-    source_arg: Any = dask.delayed(source, pure=True) if ship else source
-    return frame.map_partitions(
+    source_arg: Any = delayed(source, pure=True) if ship else source
+    decided = frame.map_partitions(
         decide_partition,
         source_arg,
         the_plan,
@@ -280,3 +303,4 @@ def evaluate(
         enforce_metadata=False,
         align_dataframes=False,
     )
+    return cast("dd.DataFrame", decided)
