@@ -27,7 +27,7 @@ import json
 import multiprocessing
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -102,11 +102,20 @@ def _setup(rules: str | Rulebook | None, other: str | Rulebook | None, the_plan:
     _STATE["today"] = _dt.date.fromisoformat(today)
 
 
-def _decide_chunk(index: int, rows: list[tuple[int, Any]], part: str, fmt: str) -> tuple[int, int, int, dict[str, Any]]:
-    """Decide the rows of one chunk and write its part; returns (index, rows, records, counts)."""
-    book: Rulebook = _STATE["book"]
-    other: Rulebook | None = _STATE["other"]
-    the_plan: Plan = _STATE["plan"]
+def decide_rows(
+    rows: Iterable[tuple[int, Any]],
+    book: Rulebook,
+    other: Rulebook | None,
+    the_plan: Plan,
+    as_of: _dt.date | None,
+    today: _dt.date,
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Decide numbered registry rows; returns their output records and the counts.
+
+    One function for every way rows are decided — a chunk here, a partition of a Dask
+    DataFrame in policyrules.dask — so a row gets the same records (and a bad row the same
+    error row) however the registry is run.
+    """
     schema = BATCH_SCHEMA if other is None else COMPARE_SCHEMA
     records: list[dict[str, Any]] = []
     counts: dict[str, Any] = cmp.empty_summary() if other is not None else {"cases": 0, "errors": 0, "findings": 0}
@@ -115,8 +124,8 @@ def _decide_chunk(index: int, rows: list[tuple[int, Any]], part: str, fmt: str) 
         try:
             if isinstance(row, RowError):
                 raise row
-            case_id, case = row_to_case(number, row, the_plan, _STATE["as_of"])
-            day = _STATE["as_of"] or case.get("as_of") or _STATE["today"]
+            case_id, case = row_to_case(number, row, the_plan, as_of)
+            day = as_of or case.get("as_of") or today
             before = book.evaluate(case, as_of=day, explain=False)
             if other is None:
                 counts["cases"] += 1
@@ -136,7 +145,14 @@ def _decide_chunk(index: int, rows: list[tuple[int, Any]], part: str, fmt: str) 
             where = f"row {number}" + (f", column {column}" if column else "")
             reason = exc.reason if isinstance(exc, FactError) else str(exc)
             records.append(error_record(schema, case_id, number, column, f"{where}: {reason}"))
-    _write_part(Path(part), records, schema, fmt, counts)
+    return records, counts
+
+
+def _decide_chunk(index: int, rows: list[tuple[int, Any]], part: str, fmt: str) -> tuple[int, int, int, dict[str, Any]]:
+    """Decide the rows of one chunk and write its part; returns (index, rows, records, counts)."""
+    other: Rulebook | None = _STATE["other"]
+    records, counts = decide_rows(rows, _STATE["book"], other, _STATE["plan"], _STATE["as_of"], _STATE["today"])
+    _write_part(Path(part), records, BATCH_SCHEMA if other is None else COMPARE_SCHEMA, fmt, counts)
     return index, len(rows), len(records), counts
 
 
