@@ -174,12 +174,12 @@ def _total_line(total: Total, benefits: tuple[Benefit, ...], words: Labels) -> s
 
 
 def _benefit_line(benefit: Benefit, words: Labels) -> SheetLine:
-    worth = "; ".join(total_text(value, words.lang) for value in benefit.values) or (words.no_amount_given if benefit.modality == "entitlement" else None)
+    given = "; ".join(total_text(value, words.lang) for value in benefit.values) or (words.no_amount_given if benefit.modality == "entitlement" else None)
     return SheetLine(
         modality=benefit.modality,
         modality_text=words.modality.get(benefit.modality, benefit.modality),
         text=benefit.label,
-        worth=worth,
+        worth=given,
         status=None,
         status_text=None,
         deadline=None,
@@ -216,13 +216,13 @@ def _duty_line(duty: Duty, by_rule: dict[tuple[str, SubjectRef], Finding], words
             prefix = f"{finding.rule_id}: {words.status.get(finding.status.value, finding.status.value)} — " if len(grounds) > 1 else ""
             notes.append(f"{prefix}{checks_text(finding.compliance, words)}")
     deadlines = [deadline_text(f, words) for f in grounds if f.deadline]
-    worth = "; ".join(dict.fromkeys(_worth(f, words.lang) for f in grounds if _worth(f, words.lang))) or None
+    worths = "; ".join(dict.fromkeys(w for f in grounds if (w := worth(f, words.lang)))) or None
     bearer = "" if duty.bearer_entity in PEOPLE else f"{duty.bearer_label.split('（')[0]}："
     return SheetLine(
         modality=duty.modality,
         modality_text=words.modality.get(duty.modality, duty.modality),
         text=f"{bearer}{duty.label}" if duty.subject.type in PEOPLE and bearer else duty.label,
-        worth=worth,
+        worth=worths,
         status=duty.status,
         status_text=_status_word(duty.status, duty.deadline_passed, words),
         deadline="; ".join(deadlines) or None,
@@ -238,7 +238,7 @@ def _finding_line(finding: Finding, words: Labels) -> SheetLine:
         modality=finding.modality,
         modality_text=words.modality.get(finding.modality, finding.modality),
         text=finding.title,
-        worth=_worth(finding, words.lang),
+        worth=worth(finding, words.lang),
         status=finding.status.value,
         status_text=_status_word(finding.status.value, finding.deadline_passed, words),
         deadline=deadline_text(finding, words) if finding.deadline else None,
@@ -256,7 +256,8 @@ def _for(finding: Finding, words: Labels) -> tuple[str, ...]:
     return ()
 
 
-def _worth(finding: Finding, lang: str) -> str | None:
+def worth(finding: Finding, lang: str) -> str | None:
+    """A finding's amount (每生每年2000元) or range (10–20%), as the sheet writes it."""
     if finding.amount:
         return amount_text(finding.amount, lang)
     if finding.range:

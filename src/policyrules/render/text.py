@@ -18,8 +18,8 @@ from ..explain import Status
 from ..safetext import clip
 from ..summary import BENEFIT_MODALITIES
 from .explanation import print_explanation, sections
-from .labels import Labels, amount_text, figure_text, labels
-from .sheet import SheetLine, SubjectBlock, build_sheet, checks_text, cite, deadline_text, people_first
+from .labels import Labels
+from .sheet import SheetLine, SubjectBlock, build_sheet, checks_text, cite, deadline_text, people_first, worth
 
 __all__ = ["checks_text", "print_decision"]
 
@@ -111,10 +111,9 @@ def _print_line(console: Console, line: SheetLine, words: Labels, depth: int) ->
 
 def _print_finding(console: Console, finding: Finding, words: Labels) -> None:
     line = f"  • [{words.modality.get(finding.modality, finding.modality)}] {finding.title}"
-    if finding.amount:
-        line += f" — {amount_text(finding.amount, words.lang)}"
-    if finding.range:
-        line += f" — {figure_text(finding.range.min, finding.range.max, finding.range.unit, None, False, words.lang)}"
+    given = worth(finding, words.lang)
+    if given:
+        line += f" — {given}"
     if finding.subject.type != finding.bearer.entity or finding.bearer.id is None:
         line += f"  ({words.for_subject} {finding.subject.type} {clip(finding.subject.id)})"
     console.print(escape(line))

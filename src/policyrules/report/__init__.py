@@ -26,8 +26,8 @@ from ..explanation import WhyNot
 from ..factschema import display
 from ..model import Citation
 from ..render.explanation import step_text
-from ..render.labels import amount_text, figure_text, labels
-from ..render.sheet import build_sheet, checks_text, cite, deadline_text
+from ..render.labels import labels
+from ..render.sheet import build_sheet, checks_text, cite, deadline_text, worth
 from .graph import NODE_HEIGHT, NODE_WIDTH, derivation_graph
 
 if TYPE_CHECKING:
@@ -133,15 +133,10 @@ def _value(value: Any) -> str:
 
 def _finding_view(finding: Finding, book: "Rulebook | None", lang: str) -> FindingView:
     words = labels(lang)
-    worth = None
-    if finding.amount:
-        worth = amount_text(finding.amount, lang)
-    elif finding.range:
-        worth = figure_text(finding.range.min, finding.range.max, finding.range.unit, None, False, lang)
     return FindingView(
         finding=finding,
         modality=words.modality.get(finding.modality, finding.modality),
-        worth=worth,
+        worth=worth(finding, lang),
         status=words.status.get(finding.status.value, finding.status.value),
         compliance=checks_text(finding.compliance, words) if finding.compliance else None,
         deadline=deadline_text(finding, words) if finding.deadline else None,
