@@ -71,7 +71,7 @@ def test_help() -> None:
 
 
 def test_evaluate_prints_document_number_clause_and_quote(tmp_path: Path, grant_root: Path) -> None:
-    result = _run("evaluate", str(_write(tmp_path, CASE)), "--rules", str(grant_root), "--as-of", "2018-09-01")
+    result = _run("evaluate", str(_write(tmp_path, CASE)), "--rules", str(grant_root), "--as-of", "2018-09-01", "--lang", "en")
     assert result.exit_code == 0, result.output
     assert "安政办〔2018〕2号" in result.stdout
     assert f"安政办〔2018〕2号 六、1: “{ANYANG_QUOTE}”" in result.stdout
@@ -96,7 +96,7 @@ def test_a_benefit_whose_date_has_passed_is_shown_as_still_applying(tmp_path: Pa
         household: {id: h, region: zj, poverty_registered: true}
         student: {id: s, household: h, two_after_graduate: true, wishes_technical_school: true}
         """.replace("        ", ""))
-    result = _run("evaluate", str(case))
+    result = _run("evaluate", str(case), "--lang", "en")
     assert result.exit_code == 0, result.output
     text = " ".join(result.stdout.split())
     assert "deadline: 到2020年底 (2020-12-31, passed) — the date it was to be provided by; the benefit still applies" in text
@@ -126,7 +126,7 @@ def test_as_of_option_overrides_the_case(tmp_path: Path, grant_root: Path) -> No
 
 def test_explain_lists_rules_that_do_not_apply(tmp_path: Path, grant_root: Path) -> None:
     text = CASE.replace("  full_time: true", "  full_time: false")
-    result = _run("evaluate", str(_write(tmp_path, text)), "--rules", str(grant_root), "--explain")
+    result = _run("evaluate", str(_write(tmp_path, text)), "--rules", str(grant_root), "--explain", "--lang", "en")
     assert result.exit_code == 0, result.output
     assert "Does not apply" in result.stdout
     assert "syn/grant" in result.stdout
@@ -135,7 +135,7 @@ def test_explain_lists_rules_that_do_not_apply(tmp_path: Path, grant_root: Path)
 
 def test_undetermined_rules_are_listed(tmp_path: Path, grant_root: Path) -> None:
     text = CASE.replace("  full_time: true\n", "")
-    result = _run("evaluate", str(_write(tmp_path, text)), "--rules", str(grant_root))
+    result = _run("evaluate", str(_write(tmp_path, text)), "--rules", str(grant_root), "--lang", "en")
     assert result.exit_code == 0, result.output
     assert "Undetermined" in result.stdout
     assert "syn/grant" in result.stdout and "full_time == true" in result.stdout
@@ -255,7 +255,7 @@ def test_explain_shows_the_failed_condition_behind_a_chained_rule(tmp_path: Path
         "student: {id: s1, school: sch, household: h1, full_time: false, formal_enrolment: true}\n",
         encoding="utf-8",
     )
-    result = CliRunner().invoke(main, ["evaluate", str(case), "--as-of", "2019-01-01", "--explain"])
+    result = CliRunner().invoke(main, ["evaluate", str(case), "--as-of", "2019-01-01", "--explain", "--lang", "en"])
     assert result.exit_code == 0, result.output
     line = next(l for l in result.output.splitlines() if "anyang-2018-2/06-1/national-grant for student s1" in l)
     assert "derived registered_poor_vocational_student (does_not_apply" in line

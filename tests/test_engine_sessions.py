@@ -52,7 +52,7 @@ def test_case_with_no_subject_the_rules_test() -> None:
 def test_cli_on_a_case_outside_the_city() -> None:
     case = ROOT / "examples" / "zhengzhou-secondary-student.yaml"
     result = subprocess.run(
-        [sys.executable, "-c", "from policyrules.cli import main; main()", "evaluate", str(case)],
+        [sys.executable, "-c", "from policyrules.cli import main; main()", "evaluate", str(case), "--lang", "en"],
         capture_output=True,
         text=True,
     )

@@ -31,7 +31,7 @@ def test_every_example_evaluates(book: policyrules.Rulebook) -> None:
     assert len(names) >= 5
     for name in names:
         decision = _decide(book, name)
-        assert decision.case and decision.as_of.year in (2018, 2020)
+        assert decision.case and decision.as_of.year in (2018, 2020, 2023)
 
 
 def test_neihuang_student_gets_both_grants(book: policyrules.Rulebook) -> None:

@@ -122,7 +122,7 @@ def test_the_explanation_round_trips_and_fits_the_schema(book: policyrules.Ruleb
 
     decision = book.evaluate(_student(full_time=None), as_of="2018-09-01")
     data = json.loads(decision.to_json())
-    assert data["format"] == 3 and data["explanation"]["missing"]
+    assert data["format"] == 4 and data["explanation"]["missing"]
     assert policyrules.Decision.from_dict(data) == decision
     assert Explanation.from_dict(data["explanation"]) == decision.explanation
     record = tmp_path / "record.json"
@@ -180,7 +180,7 @@ def test_evaluate_prints_why_nothing_when_nothing_applies() -> None:
     result = CliRunner().invoke(main, ["evaluate", str(EXAMPLES / "zhengzhou-secondary-student.yaml")])
     assert result.exit_code == 0, result.output
     text = result.output
-    assert "Nothing applies to this case" in text
+    assert "本案无适用规定" in text  # the sheet's Chinese; `--lang en`: "Nothing applies to this case"
     assert "安政办〔2018〕2号" in text and "郑州市, expected 安阳市 [place]" in text
 
 

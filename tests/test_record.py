@@ -75,7 +75,7 @@ def test_schemas_refuse_what_is_no_record(book: policyrules.Rulebook) -> None:
 def test_record_names_the_law_and_the_facts(book: policyrules.Rulebook) -> None:
     path = next(p for p in EXAMPLES if p.stem == "anyang-technical-school-student")
     record = _decide(book, path).to_dict()
-    assert record["format"] == FORMAT == 3
+    assert record["format"] == FORMAT == 4
     assert record["rulebook"] == book.digest
     versions = {d["key"]: d for d in record["documents"]}
     assert set(versions) == {d.key for d in book.documents}

@@ -108,12 +108,12 @@ BAD = [
     ("not json", lambda p: p.write_text("{\"format\": 2,", encoding="utf-8"), "not JSON"),
     ("a list", lambda p: p.write_text("[]", encoding="utf-8"), "a decision record is a JSON object"),
     ("format 1", lambda p: _strip(p, "format"), "record format 1 cannot be replayed"),
-    ("newer format", lambda p: _edit(p, format=4), "record format 4 cannot be replayed"),
+    ("newer format", lambda p: _edit(p, format=5), "record format 5 cannot be replayed"),
     ("missing facts", lambda p: _strip(p, "facts"), "missing required field 'facts'"),
     ("edited facts", lambda p: _edit(p, facts={"student": [{"id": "someone-else"}]}), "do not match facts_sha256"),
     ("bad status", lambda p: _edit(p, findings=[{**_load(p)["findings"][0], "status": "fine"}]), "findings[0].status"),
     ("bad date", lambda p: _edit(p, as_of="2020-02-30"), "as_of"),
-    ("NaN", lambda p: p.write_text(p.read_text(encoding="utf-8").replace('"format": 3', '"format": NaN'), encoding="utf-8"), "not a readable JSON record"),
+    ("NaN", lambda p: p.write_text(p.read_text(encoding="utf-8").replace('"format": 4', '"format": NaN'), encoding="utf-8"), "not a readable JSON record"),
 ]
 
 
@@ -192,7 +192,7 @@ def test_fail_on_undetermined_and_the_comma_list(tmp_path: Path) -> None:
     assert _run("evaluate", str(zhengzhou), "--fail-on", "unmet,undetermined,violated").exit_code == 0
     result = _run("evaluate", str(STUDENT), "--format", "json", "--fail-on", "violated", "--fail-on", "undetermined")
     assert result.exit_code == 3
-    assert json.loads(result.stdout)["format"] == 3  # the record is still written
+    assert json.loads(result.stdout)["format"] == 4  # the record is still written
     assert all(line.startswith("fail-on undetermined: ") for line in result.stderr.splitlines())
 
 

@@ -195,9 +195,9 @@ def test_cli_lists_each_benefit_once_with_its_grounds_and_the_total(tmp_path: Pa
     )
     case = tmp_path / "case.json"
     case.write_text(json.dumps(anyang_case(), ensure_ascii=False), encoding="utf-8")
-    result = CliRunner().invoke(main, ["evaluate", str(case), "--rules", str(rules_root), "--as-of", AS_OF])
+    result = CliRunner().invoke(main, ["evaluate", str(case), "--rules", str(rules_root), "--as-of", AS_OF, "--lang", "en"])
     assert result.exit_code == 0, result.output
-    block = result.stdout.split("\nBenefits", 1)[1].split("\n\n", 1)[0]
+    block = result.stdout.split("\nWhat each person receives", 1)[1].split("\n\n", 1)[0]
     assert block.count("结论 national_grant — 约2000–3000 CNY per_student_per_year") == 1
     assert "2000 CNY per_student_per_year: 安政办〔2018〕2号 六、1" in block
     assert "约3000 CNY per_student_per_year: 教职成厅〔2019〕4号 二、" in block

@@ -2,7 +2,7 @@
 
 These are the types other services import, so they are frozen, typed, and serialise to
 JSON with stable field names (and back, losslessly: to_dict/from_dict round-trip). The JSON
-is a record (format 2, see record.py): it names the rulebook and document versions and
+is a record (format 4, see record.py): it names the rulebook and document versions and
 holds the normalised facts, so `policyrules replay` can decide the case again. Its shape is
 published as rules/schema/decision.schema.json.
 """
@@ -21,7 +21,7 @@ from .explain import Check, Status
 from .explanation.model import Explanation
 from .model import Amount, Citation, Deadline, Effect, Range, SubjectRef
 from .record import FORMAT, DocumentVersion, canonical_json, digest
-from .summary import BenefitSummary, summarise
+from .summary import BenefitSummary, Duty, group_duties, summarise
 
 
 @attrs.frozen
@@ -299,6 +299,15 @@ class Decision:
         """
         return summarise(self.findings)
 
+    @property
+    def duties(self) -> tuple[Duty, ...]:
+        """Each obligation and prohibition once per subject and bearer: rules of several texts
+        imposing one duty (same effect key) make one line with every ground (see summary.py).
+
+        Computed from the findings on each access, like `benefits`; findings keep one entry per rule.
+        """
+        return group_duties(self.findings)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "format": FORMAT,
@@ -311,6 +320,7 @@ class Decision:
             "findings": [f.to_dict() for f in self.findings],
             "outcomes": [o.to_dict() for o in self.outcomes],
             "benefits": [summary.to_dict() for summary in self.benefits],
+            "duties": [duty.to_dict() for duty in self.duties],
             "explanation": None if self.explanation is None else self.explanation.to_dict(),
         }
 
@@ -319,9 +329,9 @@ class Decision:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Decision":
-        """The decision back from to_dict(); `benefits` is derived from the findings again.
+        """The decision back from to_dict(); `benefits` and `duties` are derived from the findings again.
 
-        Reads formats 1 (no documents, no facts) and 2 (no explanation) too. Whether `facts_sha256` still matches the
+        Reads formats 1 (no documents, no facts), 2 (no explanation) and 3 (no duties) too. Whether `facts_sha256` still matches the
         facts is for the reader to ask (replay does): this only reads.
         """
         facts = data.get("facts")

@@ -22,13 +22,15 @@ import attrs
 
 from .loader import RulebookData
 
-FORMAT = 3
+FORMAT = 4
 """The record format `Decision.to_dict` writes. 1 (no `format` key) held findings, outcomes
 and the rulebook digest only; 2 adds the document versions and the normalised facts, so a
 record can be replayed; 3 adds the explanation (how, why not, what is missing, why nothing)
-and each check's fact path and expected value."""
+and each check's fact path and expected value; 4 adds `duties`, each obligation and prohibition
+once per subject and bearer with every rule imposing it (derived from the findings, so a format
+3 record replays to the same answer)."""
 
-REPLAYABLE = (2, 3)
+REPLAYABLE = (2, 3, 4)
 """Formats that hold facts, so `policyrules replay` can decide them again."""
 
 

@@ -87,7 +87,7 @@ def parse_record(data: Any, name: str, schema_dir: Path | None = None) -> Decisi
     if data.get("format") not in REPLAYABLE:
         written = data.get("format", 1)
         raise RecordError(
-            f"record format {canonical_json(written)[:20]} cannot be replayed: this policyrules replays formats {' and '.join(map(str, REPLAYABLE))} "
+            f"record format {canonical_json(written)[:20]} cannot be replayed: this policyrules replays formats {', '.join(map(str, REPLAYABLE[:-1]))} and {REPLAYABLE[-1]} "
             "(format 1 holds no facts; evaluate the case again with --format json)",
             file=name,
             field="format",

@@ -1,4 +1,5 @@
-"""What each person or body of a case receives: one line per benefit, money never added twice.
+"""What each person or body of a case receives, and what each owes: one line per benefit and
+per duty, money never added twice.
 
 Several rules — of one document or of several — may grant the same benefit to the same
 person (a city document and a national one both granting 国家助学金). Findings keep one
@@ -12,22 +13,34 @@ the rulebook says which rule prevails (`prevails_over`, e.g. a later national st
 city's figure): the amount of a rule prevailed over by another rule of the same line is kept,
 marked `superseded_by`, and no longer counts.
 
+Duties are grouped the same way, for the same reason: a city plan and a national opinion both
+forbidding 用人单位 to bar 职业院校毕业生 (one effect key) are one duty of that notice with two
+grounds, not two duties; the caseworker would otherwise count two violations where the bearer
+did one thing. A `Duty` line keeps each rule's own status and deadline (`DutyGround`), since
+the two texts may set different thresholds or dates, and shows the most serious of them.
+
 It depends on the model only (findings are read through the `Grant` protocol), so the
 decision module can offer the summary without this module knowing about decisions.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, Protocol
 
 import attrs
 
-from .model import Amount, Citation, Effect, SubjectRef
+from .model import Amount, Citation, Deadline, Effect, SubjectRef
 
 # The modalities that give the subject something: a right or 待遇, or a preference (优先/倾斜).
 BENEFIT_MODALITIES = ("entitlement", "priority")
+# The modalities that bind the subject to act or to refrain: one duty line per effect key.
+DUTY_MODALITIES = ("obligation", "prohibition")
+# A duty line's status is its most serious ground's, in this order: a missed threshold outweighs
+# a missing figure, which outweighs a deadline still to come; "applies" (no threshold) is last.
+STATUS_ORDER = ("unmet", "unknown", "pending", "approximate", "met", "applies")
 # Units whose amounts are never added across benefits: a percentage is a share of its own
 # base (学费 for one benefit, 住宿费 for another), so two of them make no sum.
 NOT_ADDED_UNITS = frozenset({"percent"})
@@ -38,6 +51,15 @@ class Holder(Protocol):
 
     @property
     def entity(self) -> str: ...
+
+
+class Party(Holder, Protocol):
+    """A bearer as a duty line names it: the text's words and, when it is in the case, its id."""
+
+    @property
+    def label(self) -> str: ...
+    @property
+    def id(self) -> str | None: ...
 
 
 class Grant(Protocol):
@@ -61,6 +83,21 @@ class Grant(Protocol):
     def citations(self) -> tuple[Citation, ...]: ...
     @property
     def prevails_over(self) -> tuple[str, ...]: ...
+
+
+class Bound(Grant, Protocol):
+    """The parts of a finding a duty line reads besides a grant's (decision.Finding has them)."""
+
+    @property
+    def bearer(self) -> Party: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def deadline(self) -> Deadline | None: ...
+    @property
+    def next_due(self) -> _dt.date | None: ...
+    @property
+    def deadline_passed(self) -> bool | None: ...
 
 
 @attrs.frozen
@@ -277,3 +314,122 @@ def _sum(values: Iterable[int | float]) -> int | float:
     """Added in decimal, so 0.1 + 0.2 is 0.3; whole results stay integers."""
     total = sum((Decimal(str(v)) for v in values), Decimal(0))
     return int(total) if total == total.to_integral_value() else float(total)
+
+
+@attrs.frozen
+class DutyGround:
+    """One rule imposing a duty line, with its own status and deadline: two texts imposing one
+    duty may set different figures or dates, so the line keeps each."""
+
+    rule_id: str
+    status: str
+    deadline: str | None  # the text's words (到2020年底)
+    next_due: _dt.date | None
+    deadline_passed: bool | None
+    citations: tuple[Citation, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule_id": self.rule_id,
+            "status": self.status,
+            "deadline": self.deadline,
+            "next_due": None if self.next_due is None else self.next_due.isoformat(),
+            "deadline_passed": self.deadline_passed,
+            "citations": [citation.to_dict() for citation in self.citations],
+        }
+
+
+@attrs.frozen
+class Duty:
+    """One duty (obligation or prohibition) of one bearer about one subject, however many rules
+    impose it: the caseworker sees it once, with every ground.
+
+    `status` is the most serious of its grounds' (STATUS_ORDER); `deadline_passed` is true when
+    any ground's deadline has passed. The label and bearer's words are the first rule's.
+    """
+
+    subject: SubjectRef
+    bearer_entity: str
+    bearer_label: str
+    bearer_id: str | None
+    beneficiary: str | None  # the entity type the duty is owed to, where the text names one
+    modality: str
+    key: str
+    label: str
+    grounds: tuple[DutyGround, ...]
+
+    @property
+    def rules(self) -> tuple[str, ...]:
+        return tuple(ground.rule_id for ground in self.grounds)
+
+    @property
+    def citations(self) -> tuple[Citation, ...]:
+        return tuple(dict.fromkeys(citation for ground in self.grounds for citation in ground.citations))
+
+    @property
+    def status(self) -> str:
+        return min((ground.status for ground in self.grounds), key=_severity)
+
+    @property
+    def deadline_passed(self) -> bool | None:
+        seen = [ground.deadline_passed for ground in self.grounds if ground.deadline_passed is not None]
+        return any(seen) if seen else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "subject": {"type": self.subject.type, "id": self.subject.id},
+            "bearer": {"entity": self.bearer_entity, "label": self.bearer_label, "id": self.bearer_id},
+            "beneficiary": self.beneficiary,
+            "modality": self.modality,
+            "key": self.key,
+            "label": self.label,
+            "status": self.status,
+            "deadline_passed": self.deadline_passed,
+            "rules": list(self.rules),
+            "grounds": [ground.to_dict() for ground in self.grounds],
+            "citations": [citation.to_dict() for citation in self.citations],
+        }
+
+
+def group_duties(findings: Iterable[Bound]) -> tuple[Duty, ...]:
+    """One line per (subject, bearer, modality, effect key) over the obligations and prohibitions,
+    in the order of each line's first finding (rulebook order, then subject).
+
+    The bearer's words are not part of the key: 用人单位 and 各类用人单位 in two texts are one
+    bearer when they are the same entity of the case.
+    """
+    lines: dict[tuple[SubjectRef, str, str | None, str, str], list[Bound]] = {}
+    for finding in findings:
+        if finding.modality in DUTY_MODALITIES:
+            key = (finding.subject, finding.bearer.entity, finding.bearer.id, finding.modality, finding.effect.key)
+            lines.setdefault(key, []).append(finding)
+    return tuple(_duty(found) for found in lines.values())
+
+
+def _duty(found: list[Bound]) -> Duty:
+    first = found[0]
+    return Duty(
+        subject=first.subject,
+        bearer_entity=first.bearer.entity,
+        bearer_label=first.bearer.label,
+        bearer_id=first.bearer.id,
+        beneficiary=None if first.beneficiary is None else first.beneficiary.entity,
+        modality=first.modality,
+        key=first.effect.key,
+        label=first.effect.label,
+        grounds=tuple(
+            DutyGround(
+                rule_id=f.rule_id,
+                status=str(f.status),
+                deadline=None if f.deadline is None else f.deadline.text,
+                next_due=f.next_due,
+                deadline_passed=f.deadline_passed,
+                citations=f.citations,
+            )
+            for f in found
+        ),
+    )
+
+
+def _severity(status: str) -> int:
+    return STATUS_ORDER.index(status) if status in STATUS_ORDER else len(STATUS_ORDER)

@@ -1,4 +1,8 @@
-"""policyrules evaluate: one case file, what each subject receives, and its findings grouped by bearer with their citations.
+"""policyrules evaluate: one case file — the caseworker's sheet (per person what they get and
+what others owe them, institutions' duties by bearer), then every finding with its citations.
+
+`--lang` picks the sheet's words (Chinese by default: the readers and the law are Chinese);
+`--format html -o FILE` writes the report (report/: one self-contained page), json the record.
 
 Exit status: 0 evaluated, 2 bad input (one located line), 3 the decision holds something
 `--fail-on` names (gates.py defines each word), so scripts and CI can stop on it.
@@ -14,7 +18,9 @@ from rich.console import Console
 
 from ..api import load_case, load_rulebook
 from ..gates import MEANINGS, failures
+from ..render.labels import LANGS
 from ..render.text import print_decision
+from ..report import render_html
 from .base import guard, main, rules_option
 
 FAIL_EXIT = 3
@@ -33,22 +39,34 @@ def _fail_on_words(ctx: click.Context, param: click.Parameter, values: tuple[str
               + "; ".join(f"{word}: {meaning}" for word, meaning in MEANINGS.items()) + ".")
 @click.argument("case_file", type=click.Path(path_type=Path))
 @click.option("--as-of", "as_of", default=None, help="Evaluation date YYYY-MM-DD. Default: the case's as_of, else today.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text for people; json is the decision record (policyrules replay reads it).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True,
+              help="text for people; json is the decision record (policyrules replay reads it); html the report (one file).")
+@click.option("--lang", type=click.Choice(LANGS), default="zh", show_default=True, help="Labels of the sheet and report: zh (Chinese) or en.")
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write to this file instead of stdout.")
 @click.option("--explain", is_flag=True, help="Also list every rule that does not apply, with the failed conditions.")
 @click.option("--fail-on", "fail_on", multiple=True, callback=_fail_on_words, metavar="unmet|undetermined|violated",
               help="Exit 3 when the decision holds such a finding or outcome (repeat, or a comma list); one line each on stderr.")
 @rules_option
-def evaluate(case_file: Path, as_of: str | None, fmt: str, explain: bool, fail_on: tuple[str, ...], rules_dir: Path | None) -> None:
-    """Evaluate CASE_FILE (YAML or JSON): benefits per subject, then the findings grouped by bearer."""
+def evaluate(
+    case_file: Path, as_of: str | None, fmt: str, lang: str, output: Path | None, explain: bool, fail_on: tuple[str, ...], rules_dir: Path | None
+) -> None:
+    """Evaluate CASE_FILE (YAML or JSON): per person what they get and what others owe them,
+    institutions' duties by bearer, then the findings grouped by bearer."""
 
     def run() -> None:
         book = load_rulebook(rules_dir)
         decision = book.evaluate(load_case(case_file, book), as_of=as_of)
-        if fmt == "json":
-            click.echo(decision.to_json())
+        if fmt == "text" and output is None:
+            print_decision(Console(highlight=False, soft_wrap=True), decision, explain, lang)
+        elif fmt == "text":
+            with output.open("w", encoding="utf-8") as handle:
+                print_decision(Console(file=handle, highlight=False, soft_wrap=True, no_color=True, width=200), decision, explain, lang)
         else:
-            print_decision(Console(highlight=False, soft_wrap=True), decision, explain)
+            text = decision.to_json() + "\n" if fmt == "json" else render_html(decision, book, lang)
+            if output is None:
+                click.echo(text, nl=False)
+            else:
+                output.write_text(text, encoding="utf-8")
         failed = failures(decision, fail_on)
         for line in failed:
             click.echo(f"fail-on {line}", err=True)

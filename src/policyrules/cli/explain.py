@@ -1,5 +1,9 @@
 """policyrules explain: the trail of a decision — how, why not, what is missing, why nothing.
 
+`--format html -o report.html` writes the whole report (report/): the facts, the sheet, every
+finding with its clause and quote, the derivation graph, why not and what is missing, in one
+self-contained file to file or mail.
+
 For one rule (`--rule`) that is a benefit and does not apply, it also searches for the
 smallest change of facts that would make it apply (re-evaluating the case: only on request).
 """
@@ -17,6 +21,8 @@ from ..api import load_case, load_rulebook
 from ..errors import EvaluationError, suggest
 from ..explain import Status
 from ..render.explanation import markdown, print_explanation, sections
+from ..render.labels import LANGS
+from ..report import render_html
 from ..safetext import clip, show
 from ..summary import BENEFIT_MODALITIES
 from .base import guard, main, rules_option
@@ -28,11 +34,21 @@ from .base import guard, main, rules_option
 @click.option("--why-not", "why_not", is_flag=True, help="Only why rules do not apply: every failed condition, its value, clause and category.")
 @click.option("--missing", is_flag=True, help="Only the missing facts, ranked by how many rules (and how much money a year) they decide.")
 @click.option("--as-of", "as_of", default=None, help="Evaluation date YYYY-MM-DD. Default: the case's as_of, else today.")
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json", "html"]), default="text", show_default=True,
+              help="html: the whole report as one self-contained page (use with -o).")
+@click.option("--lang", type=click.Choice(LANGS), default="zh", show_default=True, help="Labels of the html report: zh (Chinese) or en.")
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write to this file instead of stdout.")
 @rules_option
 def explain_command(
-    case_file: Path, rule_id: str | None, why_not: bool, missing: bool, as_of: str | None, fmt: str, output: Path | None, rules_dir: Path | None
+    case_file: Path,
+    rule_id: str | None,
+    why_not: bool,
+    missing: bool,
+    as_of: str | None,
+    fmt: str,
+    lang: str,
+    output: Path | None,
+    rules_dir: Path | None,
 ) -> None:
     """Explain the decision on CASE_FILE: without --why-not or --missing, how each finding was
     reached, what is missing and which documents give nothing (with --rule: everything about
@@ -70,6 +86,8 @@ def explain_command(
             if proposals:
                 data["counterfactuals"] = [p.to_dict() for p in proposals]
             text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+        elif fmt == "html":
+            text = render_html(decision, book, lang)
         elif fmt == "markdown":
             text = markdown(title, outline)
         else:

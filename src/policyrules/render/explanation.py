@@ -2,8 +2,8 @@
 
 Both views are written from one outline — sections of indented lines, each with a mark
 (held, failed, missing) — so the terminal tree and the pasted markdown never say different
-things. The HTML report to come can walk the same Explanation values (explanation/model.py)
-or this outline. Case text is clipped and escaped where it reaches the terminal.
+things. The HTML report (report/) walks the same Explanation values (explanation/model.py)
+and reuses `step_text`. Case text is clipped and escaped where it reaches the terminal.
 """
 
 from __future__ import annotations

@@ -1,10 +1,11 @@
-"""The decision as text for a terminal: what each person receives, then findings grouped by
-bearer, each with its citations.
+"""The decision as text for a terminal: the caseworker's sheet (per person what they get and
+what others owe them; institutions' duties by bearer), then every finding with its quotes.
 
 Rendering takes a decision and a writer (a rich Console), so the command line, and any
-other front end, print the same sheet; nothing here evaluates anything. Text from the case
-(its name, entity ids, values) is clipped and escaped, so no input can inject terminal
-control sequences or make the sheet larger than the case's structure.
+other front end, print the same sheet; nothing here evaluates anything. The sheet's lines are
+built once (render/sheet.py) in the reader's language (Chinese by default) and only laid out
+here. Text from the case (its name, entity ids, values) is clipped and escaped, so no input
+can inject terminal control sequences or make the sheet larger than the case's structure.
 """
 
 from __future__ import annotations
@@ -13,152 +14,117 @@ from rich.console import Console
 from rich.markup import escape
 
 from ..decision import Decision, Finding, FindingStatus
-from ..explain import Check, Status
-from ..factschema import display
-from ..model import Amount, Citation
+from ..explain import Status
 from ..safetext import clip
-from ..summary import BENEFIT_MODALITIES, Benefit, BenefitSummary, Total
+from ..summary import BENEFIT_MODALITIES
 from .explanation import print_explanation, sections
+from .labels import Labels
+from .sheet import SheetLine, SubjectBlock, build_sheet, checks_text, cite, deadline_text, people_first, worth
 
-MODALITY_ZH = {
-    "entitlement": "权利/待遇",
-    "obligation": "义务",
-    "prohibition": "禁止",
-    "permission": "允许",
-    "encouragement": "鼓励/支持",
-    "priority": "优先/倾斜",
-    "target": "目标",
-    "derived": "认定",
-}
+__all__ = ["checks_text", "print_decision"]
 
 
-STATUS_GLOSS = {
-    FindingStatus.PENDING: " — not met yet, and the deadline has not passed",
-    FindingStatus.APPROXIMATE: " — below a figure written with 左右 (about); the text gives no tolerance, so the gap is reported, not judged",
-}
-
-# Caseworkers read about people first; bodies and places follow (stable within a kind).
-PEOPLE_FIRST = ("student", "labourer", "household", "school", "enterprise", "employer", "recruitment", "government", "region")
-
-
-def _people_first(entity: str) -> int:
-    return PEOPLE_FIRST.index(entity) if entity in PEOPLE_FIRST else len(PEOPLE_FIRST)
-
-
-def print_decision(console: Console, decision: Decision, explain: bool) -> None:
-    """The whole sheet: header, benefits per subject, findings by bearer, undetermined rules,
-    and (explain) what does not apply."""
-    title = clip(decision.case) if decision.case else "case"
-    console.print(f"[bold]{escape(title)}[/bold]  as of {decision.as_of.isoformat()}  "
-                  f"({len(decision.findings)} findings, rulebook {decision.rulebook[:12]})")
-    summaries = sorted(decision.benefits, key=lambda s: _people_first(s.subject.type))
-    if summaries:
-        console.print("\n[bold]Benefits (each once, with every ground; totals never add one benefit twice)[/bold]")
-        for summary in summaries:
-            _print_benefits(console, summary)
-    groups: dict[tuple[str, str, str | None], list[Finding]] = {}
-    for finding in decision.findings:
-        key = (finding.bearer.entity, finding.bearer.label, finding.bearer.id)
-        groups.setdefault(key, []).append(finding)
-    ordered = sorted(groups.items(), key=lambda item: _people_first(item[0][0]))
-    for (entity, label, ident), findings in ordered:
-        who = f"{label} [{entity}{' ' + clip(ident) if ident else ''}]"
-        console.print(f"\n[bold underline]{escape(who)}[/bold underline]")
-        for finding in findings:
-            _print_finding(console, finding)
+def print_decision(console: Console, decision: Decision, explain: bool, lang: str = "zh") -> None:
+    """The whole sheet: header, per person, institutions, duties by bearer, every finding by
+    bearer, undetermined rules, why nothing applies, and (explain) what does not apply."""
+    sheet = build_sheet(decision, lang)
+    words = sheet.labels
+    if lang == "zh":
+        head = f"{sheet.title}  {words.as_of} {sheet.as_of}（{sheet.findings}{words.title_findings}，规则库 {sheet.rulebook}）"
+    else:
+        head = f"{sheet.title}  as of {sheet.as_of}  ({sheet.findings} findings, rulebook {sheet.rulebook})"
+    console.print(f"[bold]{escape(head)}[/bold]")
+    if sheet.people:
+        _heading(console, words.people)
+        for block in sheet.people:
+            _print_block(console, block, words)
+    if sheet.institutions:
+        _heading(console, words.institutions_receive)
+        for block in sheet.institutions:
+            _print_block(console, block, words)
+    if sheet.bearers:
+        _heading(console, words.institutions_owe)
+        for bearer in sheet.bearers:
+            console.print(escape(f"  {bearer.title}"))
+            for line in bearer.duties + bearer.targets:
+                _print_line(console, line, words, depth=2)
+    if decision.findings:
+        _heading(console, words.findings)
+        groups: dict[tuple[str, str, str | None], list[Finding]] = {}
+        for finding in decision.findings:
+            groups.setdefault((finding.bearer.entity, finding.bearer.label, finding.bearer.id), []).append(finding)
+        for (entity, label, ident), findings in sorted(groups.items(), key=lambda item: people_first(item[0][0])):
+            kind = words.entity.get(entity, entity)
+            console.print(f"\n[bold underline]{escape(f'{label} [{kind}' + (' ' + clip(ident) if ident else '') + ']')}[/bold underline]")
+            for finding in findings:
+                _print_finding(console, finding, words)
     undetermined = decision.undetermined
     if undetermined:
-        console.print("\n[bold]Undetermined (a needed fact is missing)[/bold]")
+        _heading(console, words.undetermined)
         for outcome in undetermined:
             missing = ", ".join(check.condition for check in outcome.checks)
-            console.print(f"  ? {escape(outcome.rule_id)} for {outcome.subject.type} {escape(clip(outcome.subject.id))}: {escape(missing)}")
+            console.print(f"  ? {escape(outcome.rule_id)} {words.for_subject} {outcome.subject.type} {escape(clip(outcome.subject.id))}: {escape(missing)}")
     if not decision.findings and decision.explanation is not None:
         # "0 findings" alone would read as a refusal: say which documents were tried and what kept each out.
-        console.print("\n[bold]Nothing applies to this case[/bold]")
+        _heading(console, words.nothing)
         print_explanation(console, sections(decision.explanation, why_not=False, missing=False, how=False))
     if explain:
-        console.print("\n[bold]Does not apply[/bold]")
+        _heading(console, words.does_not_apply)
         for outcome in decision.outcomes_with(Status.DOES_NOT_APPLY):
             failed = checks_text(outcome.checks)
-            console.print(f"  - {escape(outcome.rule_id)} for {outcome.subject.type} {escape(clip(outcome.subject.id))}: {escape(failed)}")
+            console.print(f"  - {escape(outcome.rule_id)} {words.for_subject} {outcome.subject.type} {escape(clip(outcome.subject.id))}: {escape(failed)}")
 
 
-def checks_text(checks: tuple[Check, ...]) -> str:
-    """Each check with the value seen; a conclusion drawn by another rule shows that rule's checks."""
-    parts = []
-    for check in checks:
-        if check.kind == "rule":
-            parts.append(f"{check.rule}: {checks_text(check.because)}")
-        elif check.because:
-            parts.append(f"{check.condition} ({check.actual} — {checks_text(check.because)})")
-        else:
-            parts.append(f"{check.condition} (actual: {check.actual if check.actual is not None else 'missing'})")
-    return "; ".join(parts)
+def _heading(console: Console, text: str) -> None:
+    console.print(f"\n[bold]{escape(text)}[/bold]")
 
 
-def _print_benefits(console: Console, summary: BenefitSummary) -> None:
-    """One subject's lines: each benefit once with its worth and grounds, then the totals."""
-    console.print(escape(f"  {summary.subject.type} {clip(summary.subject.id)}"))
-    for benefit in summary.benefits:
-        worth = "; ".join(_total_text(value) for value in benefit.values) or "no amount given"
-        console.print(escape(f"    • [{MODALITY_ZH.get(benefit.modality, benefit.modality)}] {benefit.label} — {worth}"))
-        for line in _grounds(benefit):
-            console.print(escape(f"        {line}"))
-    for total in summary.totals:
-        console.print(escape(f"    total: {_total_text(total)}  ({', '.join(total.benefits)})"))
+def _print_block(console: Console, block: SubjectBlock, words: Labels) -> None:
+    """One subject: money with the total, benefits without amount, priorities, duties owed."""
+    console.print(escape(f"  {block.title}"))
+    for title, lines in ((words.money, block.money), (words.no_amount, block.no_amount), (words.priorities, block.priorities), (words.owed, block.owed)):
+        if not lines:
+            continue
+        console.print(escape(f"    {title}"))
+        for line in lines:
+            _print_line(console, line, words, depth=3)
+        if lines is block.money:
+            for total in block.totals:
+                console.print(escape(f"      {total}"))
 
 
-def _grounds(benefit: Benefit) -> list[str]:
-    """The citations of a line; where its rules give different amounts (or some give none),
-    which citations give which amount, and which amount a prevailing rule sets aside."""
-    if len(benefit.amounts) <= 1 and all(given.citations == benefit.citations for given in benefit.amounts):
-        return [f"grounds: {_citations_text(benefit.citations)}"]
-    lines = [
-        f"{_amount_text(given.amount)}: {_citations_text(given.citations)}"
-        + (f" — not counted: {', '.join(given.superseded_by)} prevails" if given.superseded_by else "")
-        for given in benefit.amounts
-    ]
-    with_amount = {citation for given in benefit.amounts for citation in given.citations}
-    rest = tuple(citation for citation in benefit.citations if citation not in with_amount)
-    if rest:
-        lines.append(f"no amount: {_citations_text(rest)}")
-    return lines
+def _print_line(console: Console, line: SheetLine, words: Labels, depth: int) -> None:
+    pad = "  " * depth
+    text = f"{pad}• [{line.modality_text}] {line.text}"
+    if line.worth:
+        text += f" — {line.worth}"
+    if line.status_text:
+        text += f" — {line.status_text}"
+    console.print(escape(text))
+    colon = words.colon
+    if line.deadline:
+        console.print(escape(f"{pad}    {words.deadline}{colon}{line.deadline}"))
+    for note in line.notes:
+        console.print(escape(f"{pad}    {note}"))
+    console.print(escape(f"{pad}    {words.grounds}{colon}{line.grounds(words.sep)}"))
 
 
-def _citations_text(citations: tuple[Citation, ...]) -> str:
-    return "; ".join(f"{citation.number or citation.title} {citation.clause}" for citation in citations)
-
-
-def _total_text(total: Total) -> str:
-    figure = display(total.low) if total.low == total.high else f"{display(total.low)}–{display(total.high)}"
-    return f"{'约' if total.approximate else ''}{figure} {total.unit}{' ' + total.period if total.period else ''}"
-
-
-def _amount_text(amount: Amount) -> str:
-    return f"{'约' if amount.approximate else ''}{display(amount.value)} {amount.unit}{' ' + amount.period if amount.period else ''}"
-
-
-def _print_finding(console: Console, finding: Finding) -> None:
-    line = f"  • [{MODALITY_ZH.get(finding.modality, finding.modality)}] {finding.title}"
-    if finding.amount:
-        line += f" — {_amount_text(finding.amount)}"
-    if finding.range:
-        line += f" — {display(finding.range.min)}–{display(finding.range.max)} {finding.range.unit}"
+def _print_finding(console: Console, finding: Finding, words: Labels) -> None:
+    line = f"  • [{words.modality.get(finding.modality, finding.modality)}] {finding.title}"
+    given = worth(finding, words.lang)
+    if given:
+        line += f" — {given}"
     if finding.subject.type != finding.bearer.entity or finding.bearer.id is None:
-        line += f"  (for {finding.subject.type} {clip(finding.subject.id)})"
+        line += f"  ({words.for_subject} {finding.subject.type} {clip(finding.subject.id)})"
     console.print(escape(line))
     if finding.status is not FindingStatus.APPLIES:
-        detail = checks_text(finding.compliance)
-        console.print(escape(f"      status: {finding.status.value} — {detail}{STATUS_GLOSS.get(finding.status, '')}"))
+        detail = checks_text(finding.compliance, words)
+        gloss = words.glosses.get(finding.status.value)
+        status = words.status.get(finding.status.value, finding.status.value) if words.lang == "zh" else finding.status.value
+        console.print(escape(f"      status: {status} — {detail}{' — ' + gloss if gloss else ''}" if words.lang != "zh" else f"      状态：{status} — {detail}{'（' + gloss + '）' if gloss else ''}"))
     if finding.deadline:
-        deadline = finding.deadline
-        due = finding.next_due.isoformat() if finding.next_due else "date unknown"
-        if deadline.window:
-            due = f"between {deadline.window[0].isoformat()} and {deadline.window[1].isoformat()}"
-        passed = {True: ", passed", False: ", not yet passed", None: ""}[finding.deadline_passed]
         # A benefit's date is when it was to be provided by; the finding says it still applies.
-        kept = " — the date it was to be provided by; the benefit still applies" if finding.deadline_passed and finding.modality in BENEFIT_MODALITIES else ""
-        console.print(escape(f"      deadline: {deadline.text} ({due}{passed}){kept}"))
+        kept = f" — {words.benefit_kept}" if finding.deadline_passed and finding.modality in BENEFIT_MODALITIES else ""
+        console.print(escape(f"      {words.deadline}{words.colon}{deadline_text(finding, words)}{kept}"))
     for citation in finding.citations:
-        number = citation.number or citation.title
-        console.print(escape(f"      {number} {citation.clause}: “{citation.quote}”"))
+        console.print(escape(f"      {cite(citation)}: “{citation.quote}”"))
