@@ -26,17 +26,32 @@ from ..decision import Decision, Finding
 _STR = pa.string()
 _LIST = pa.list_(pa.string())
 
+# The columns every output row starts with (which case, row, subject and rule) and ends with
+# (the benefits counted, the citations, and where a bad row went wrong); batch and compare
+# rows differ only in between.
+_WHO = [
+    ("case_id", _STR),
+    ("row", pa.int64()),
+    ("kind", _STR),
+    ("subject_type", _STR),
+    ("subject_id", _STR),
+    ("rule_id", _STR),
+    ("modality", _STR),
+    ("benefit", _STR),
+    ("title", _STR),
+]
+_CITED = [
+    ("benefits", _LIST),
+    ("number", _LIST),
+    ("clause", _LIST),
+    ("quote", _LIST),
+    ("column", _STR),
+    ("error", _STR),
+]
+
 BATCH_SCHEMA = pa.schema(
-    [
-        ("case_id", _STR),
-        ("row", pa.int64()),
-        ("kind", _STR),
-        ("subject_type", _STR),
-        ("subject_id", _STR),
-        ("rule_id", _STR),
-        ("modality", _STR),
-        ("benefit", _STR),
-        ("title", _STR),
+    _WHO
+    + [
         ("status", _STR),
         ("amount", pa.float64()),
         ("unit", _STR),
@@ -44,26 +59,13 @@ BATCH_SCHEMA = pa.schema(
         ("approximate", pa.bool_()),
         ("low", pa.float64()),
         ("high", pa.float64()),
-        ("benefits", _LIST),
-        ("number", _LIST),
-        ("clause", _LIST),
-        ("quote", _LIST),
-        ("column", _STR),
-        ("error", _STR),
     ]
+    + _CITED
 )
 
 COMPARE_SCHEMA = pa.schema(
-    [
-        ("case_id", _STR),
-        ("row", pa.int64()),
-        ("kind", _STR),
-        ("subject_type", _STR),
-        ("subject_id", _STR),
-        ("rule_id", _STR),
-        ("modality", _STR),
-        ("benefit", _STR),
-        ("title", _STR),
+    _WHO
+    + [
         ("changed", _LIST),
         ("status_before", _STR),
         ("status_after", _STR),
@@ -75,13 +77,8 @@ COMPARE_SCHEMA = pa.schema(
         ("high_before", pa.float64()),
         ("low_after", pa.float64()),
         ("high_after", pa.float64()),
-        ("benefits", _LIST),
-        ("number", _LIST),
-        ("clause", _LIST),
-        ("quote", _LIST),
-        ("column", _STR),
-        ("error", _STR),
     ]
+    + _CITED
 )
 
 
