@@ -14,9 +14,6 @@ from pathlib import Path
 
 import click
 
-from ..batch import DEFAULT_MAP, Job, load_mapping, run
-from ..batch import compare as cmp
-from ..batch.readers import count_rows
 from .base import guard, main, rules_option
 
 
@@ -44,6 +41,12 @@ def batch_command(input_path: Path, output: Path, as_of: _dt.datetime | None, ma
     Columns are named by field (student.full_time, household.poverty_registered,
     school.kind, school.region.city, household.region.county, …) or renamed by --map.
     """
+
+    # Imported here, not with the CLI: batch needs pyarrow, which every other command can do
+    # without (it costs start-up time and starts native threads).
+    from ..batch import DEFAULT_MAP, Job, load_mapping, run
+    from ..batch import compare as cmp
+    from ..batch.readers import count_rows
 
     def go() -> None:
         job = Job(
