@@ -246,3 +246,17 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
         return None
     _run_forked(pyfuncitem)
     return True
+
+
+def amend_national_grant(rules: Path) -> None:
+    """In a copied rulebook, 安政办〔2018〕2号's 国家助学金 raised from 2000元 to 2500元 (source text,
+    quotes and amount alike): a policy change batch --compare and the Dask path can detect."""
+    old, new = "每生每年2000元标准发放国家助学金", "每生每年2500元标准发放国家助学金"
+    for path in [rules / "sources" / "anyang-2018-2.txt", *(rules / "clauses").rglob("*.yaml")]:
+        text = path.read_text(encoding="utf-8")
+        if old in text:
+            path.write_text(text.replace(old, new), encoding="utf-8")
+    rule_file = rules / "clauses" / "anyang-2018-2" / "06-1.yaml"
+    text = rule_file.read_text(encoding="utf-8")
+    at = text.index("value: 2000", text.index("id: anyang-2018-2/06-1/national-grant"))
+    rule_file.write_text(text[:at] + "value: 2500" + text[at + len("value: 2000"):], encoding="utf-8")

@@ -23,6 +23,8 @@ from policyrules.batch.generate import write_registry
 from policyrules.cli import main
 from policyrules.resources import bundled_rulebook
 
+from conftest import amend_national_grant
+
 AS_OF = "2019-09-01"
 POLICYRULES = Path(sys.executable).with_name("policyrules")
 
@@ -268,18 +270,9 @@ def test_resume_refuses_the_parts_of_another_run(tmp_path: Path, book: policyrul
 
 
 def amended_rulebook(target: Path) -> Path:
-    """The bundled rulebook with 安政办〔2018〕2号's 国家助学金 raised from 2000元 to 2500元 (text, quotes, amount)."""
+    """The bundled rulebook with 安政办〔2018〕2号's 国家助学金 raised from 2000元 to 2500元."""
     shutil.copytree(bundled_rulebook(), target)
-    old, new = "每生每年2000元标准发放国家助学金", "每生每年2500元标准发放国家助学金"
-    for path in [target / "sources" / "anyang-2018-2.txt", *(target / "clauses").rglob("*.yaml")]:
-        text = path.read_text(encoding="utf-8")
-        if old in text:
-            path.write_text(text.replace(old, new), encoding="utf-8")
-    rule_file = target / "clauses" / "anyang-2018-2" / "06-1.yaml"
-    text = rule_file.read_text(encoding="utf-8")
-    start = text.index("id: anyang-2018-2/06-1/national-grant")
-    at = text.index("value: 2000", start)
-    rule_file.write_text(text[:at] + "value: 2500" + text[at + len("value: 2000"):], encoding="utf-8")
+    amend_national_grant(target)
     return target
 
 

@@ -32,6 +32,8 @@ from policyrules.batch.generate import write_registry  # noqa: E402
 from policyrules.batch.records import BATCH_SCHEMA  # noqa: E402
 from policyrules.resources import bundled_rulebook  # noqa: E402
 
+from conftest import amend_national_grant  # noqa: E402
+
 AS_OF = _dt.date(2019, 9, 1)
 ROWS = 300
 TIMEOUT = 240  # seconds one computation on the cluster may take
@@ -96,18 +98,6 @@ def test_a_cluster_decides_what_batch_decides_loading_the_rulebook_once_per_work
     print(f"\n{ROWS} rows in 6 partitions on 2 workers: {parquet_seconds:.1f} s")
 
 
-def amend(rules: Path) -> None:
-    """安政办〔2018〕2号's 国家助学金 raised from 2000元 to 2500元 in a copied rulebook (text, quotes, amount)."""
-    old, new = "每生每年2000元标准发放国家助学金", "每生每年2500元标准发放国家助学金"
-    for path in [rules / "sources" / "anyang-2018-2.txt", *(rules / "clauses").rglob("*.yaml")]:
-        text = path.read_text(encoding="utf-8")
-        if old in text:
-            path.write_text(text.replace(old, new), encoding="utf-8")
-    rule_file = rules / "clauses" / "anyang-2018-2" / "06-1.yaml"
-    text = rule_file.read_text(encoding="utf-8")
-    at = text.index("value: 2000", text.index("id: anyang-2018-2/06-1/national-grant"))
-    rule_file.write_text(text[:at] + "value: 2500" + text[at + len("value: 2000"):], encoding="utf-8")
-
 
 def test_a_worker_refuses_another_rulebook_and_a_shipped_one_needs_no_folder(tmp_path: Path, registry: dict[str, Any]) -> None:
     rules = tmp_path / "rules"
@@ -118,7 +108,7 @@ def test_a_worker_refuses_another_rulebook_and_a_shipped_one_needs_no_folder(tmp
 
         # Planned with one rulebook; the folder the workers read then holds another.
         decided = pdask.evaluate(frame, rules=rules, as_of=AS_OF)
-        amend(rules)
+        amend_national_grant(rules)
         with pytest.raises(pdask.RulebookMismatch, match="ship=True"):
             client.compute(decided).result(timeout=TIMEOUT)
 

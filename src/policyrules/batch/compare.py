@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..decision import Decision, Finding
-from .records import COMPARE_SCHEMA, blank, citation_columns
+from .records import COMPARE_SCHEMA, blank, citation_columns, finding_columns
 
 YEARLY_PERIODS = ("per_student_per_year", "per_year")
 
@@ -93,12 +93,7 @@ def diff(case_id: str, row: int, before: Decision, after: Decision, summary: dic
                 case_id=case_id,
                 row=row,
                 kind=kind,
-                subject_type=shown.subject.type,
-                subject_id=shown.subject.id,
-                rule_id=shown.rule_id,
-                modality=shown.modality,
-                benefit=shown.effect.key,
-                title=shown.title,
+                **finding_columns(shown),
                 changed=moved,
                 status_before=None if b is None else str(b.status),
                 status_after=None if a is None else str(a.status),

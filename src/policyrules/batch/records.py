@@ -96,6 +96,18 @@ def citation_columns(finding: Finding) -> dict[str, list[str]]:
     }
 
 
+def finding_columns(finding: Finding) -> dict[str, Any]:
+    """The columns naming a finding's subject and rule, the same in batch and compare rows."""
+    return {
+        "subject_type": finding.subject.type,
+        "subject_id": finding.subject.id,
+        "rule_id": finding.rule_id,
+        "modality": finding.modality,
+        "benefit": finding.effect.key,
+        "title": finding.title,
+    }
+
+
 def finding_record(case_id: str, row: int, finding: Finding) -> dict[str, Any]:
     amount = finding.amount
     return blank(
@@ -103,12 +115,7 @@ def finding_record(case_id: str, row: int, finding: Finding) -> dict[str, Any]:
         case_id=case_id,
         row=row,
         kind="finding",
-        subject_type=finding.subject.type,
-        subject_id=finding.subject.id,
-        rule_id=finding.rule_id,
-        modality=finding.modality,
-        benefit=finding.effect.key,
-        title=finding.title,
+        **finding_columns(finding),
         status=str(finding.status),
         amount=None if amount is None else float(amount.value),
         unit=None if amount is None else amount.unit,
