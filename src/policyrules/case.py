@@ -170,6 +170,13 @@ def _json_value(value: Any) -> Any:
 
 def resolve(case: Case, entity: Entity, feature: Feature) -> Any:
     """The canonical value a feature names, or None when any step is unknown."""
+    holder = _holder(case, entity, feature)
+    return None if holder is None else holder.fields.get(feature.steps[-1])
+
+
+def _holder(case: Case, entity: Entity, feature: Feature) -> Entity | None:
+    """The entity holding a feature's field (the subject, or one reached by its links), or
+    None when a link on the way is unknown."""
     current: Entity | None = entity
     for step, target in zip(feature.steps[:-1], feature.targets, strict=True):
         assert current is not None
@@ -179,8 +186,7 @@ def resolve(case: Case, entity: Entity, feature: Feature) -> Any:
         current = case.get(target, ref)
         if current is None:
             return None
-    assert current is not None
-    return current.fields.get(feature.steps[-1])
+    return current
 
 
 def flat_fact(case: Case, entity: Entity, features: tuple[Feature, ...], as_of: _dt.date, year: int | None = None) -> dict[str, Any]:
@@ -192,10 +198,19 @@ def flat_fact(case: Case, entity: Entity, features: tuple[Feature, ...], as_of: 
     its deadline reads its own year's figures).
     """
     fact: dict[str, Any] = {"_kind": entity.type, "_eid": entity.id, AS_OF: as_of.toordinal()}
+    # Many features share their links (school.region.city, school.region.county, …): each
+    # chain of links is followed once per subject.
+    holders: dict[tuple[str, ...], Entity | None] = {(): entity}
+    the_year = as_of.year if year is None else year
     for feature in features:
-        value = resolve(case, entity, feature)
+        link = feature.steps[:-1]
+        if link in holders:
+            holder = holders[link]
+        else:
+            holder = holders[link] = _holder(case, entity, feature)
+        value = None if holder is None else holder.fields.get(feature.steps[-1])
         if isinstance(value, Yearly):  # a yearly figure: the year's, or unknown
-            value = value.of(as_of.year if year is None else year)
+            value = value.of(the_year)
         if value is None:
             continue
         if feature.member is not None:
