@@ -7,11 +7,13 @@ caseworker never sees a traceback.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from rich.console import Console
 
 from ..errors import PolicyRulesError
 
@@ -43,3 +45,22 @@ def guard(run: Callable[[], None]) -> None:
     except PolicyRulesError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
+
+
+def emit(text: str, output: Path | None) -> None:
+    """A command's whole output: to the -o file when one is given, else to stdout."""
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+@contextmanager
+def console_to(output: Path | None) -> Iterator[Console]:
+    """A console for a text view: the terminal's (colour where it can), or, for an -o file,
+    plain text wide enough that lines are not wrapped."""
+    if output is None:
+        yield Console(highlight=False, soft_wrap=True)
+        return
+    with output.open("w", encoding="utf-8") as handle:
+        yield Console(file=handle, highlight=False, soft_wrap=True, no_color=True, width=200)

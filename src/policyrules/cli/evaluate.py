@@ -14,14 +14,13 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
 
 from ..api import load_case, load_rulebook
 from ..gates import MEANINGS, failures
 from ..render.labels import LANGS
 from ..render.text import print_decision
 from ..report import render_html
-from .base import guard, main, rules_option
+from .base import console_to, emit, guard, main, rules_option
 
 FAIL_EXIT = 3
 
@@ -56,17 +55,11 @@ def evaluate(
     def run() -> None:
         book = load_rulebook(rules_dir)
         decision = book.evaluate(load_case(case_file, book), as_of=as_of)
-        if fmt == "text" and output is None:
-            print_decision(Console(highlight=False, soft_wrap=True), decision, explain, lang)
-        elif fmt == "text":
-            with output.open("w", encoding="utf-8") as handle:
-                print_decision(Console(file=handle, highlight=False, soft_wrap=True, no_color=True, width=200), decision, explain, lang)
+        if fmt == "text":
+            with console_to(output) as console:
+                print_decision(console, decision, explain, lang)
         else:
-            text = decision.to_json() + "\n" if fmt == "json" else render_html(decision, book, lang)
-            if output is None:
-                click.echo(text, nl=False)
-            else:
-                output.write_text(text, encoding="utf-8")
+            emit(decision.to_json() + "\n" if fmt == "json" else render_html(decision, book, lang), output)
         failed = failures(decision, fail_on)
         for line in failed:
             click.echo(f"fail-on {line}", err=True)

@@ -14,7 +14,6 @@ import json
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.markup import escape
 
 from ..api import load_case, load_rulebook
@@ -25,7 +24,7 @@ from ..render.labels import LANGS
 from ..report import render_html
 from ..safetext import clip, show
 from ..summary import BENEFIT_MODALITIES
-from .base import guard, main, rules_option
+from .base import console_to, emit, guard, main, rules_option
 
 
 @main.command("explain")
@@ -91,19 +90,10 @@ def explain_command(
         elif fmt == "markdown":
             text = markdown(title, outline)
         else:
-            if output is None:
-                console = Console(highlight=False, soft_wrap=True)
+            with console_to(output) as console:
                 console.print(f"[bold]{escape(title)}[/bold]")
                 print_explanation(console, outline)
-                return
-            with output.open("w", encoding="utf-8") as handle:
-                console = Console(file=handle, highlight=False, soft_wrap=True, no_color=True, width=200)
-                console.print(title)
-                print_explanation(console, outline)
             return
-        if output is None:
-            click.echo(text, nl=False)
-        else:
-            output.write_text(text, encoding="utf-8")
+        emit(text, output)
 
     guard(run)
