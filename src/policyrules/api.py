@@ -162,12 +162,14 @@ class Rulebook:
             # With explain, each outcome's checks are built when first read, from this fact
             # (one memo per subject, so a derived fact's checks are built once).
             why = _Why(self, fact) if explain else None
+            # Another year's figures, for a dated target judged after its deadline (rare: built on call).
+            fact_of_year = partial(flat_fact, case, entity, self.data.features.get(entity.type, ()), day)
             for rule, code in zip(self._by_subject[entity.type], self._statuses[entity.type](fact), strict=True):
                 status = STATUSES[code]
                 outcomes.append(Outcome(rule.id, ref, status, checks_later=why))
                 if status is Status.APPLIES:
                     explainer_says.add((entity.type, entity.id, rule.index))
-                    findings.append(self._finding(rule, ref, fact, day, partial(flat_fact, case, entity, self.data.features.get(entity.type, ()), day)))
+                    findings.append(self._finding(rule, ref, fact, day, fact_of_year))
         if engine_says != explainer_says:
             diff = sorted(engine_says ^ explainer_says)
             raise EngineError(f"engine and explainer disagree on {diff[:3]}; please report this with the case")
