@@ -18,7 +18,6 @@ import attrs
 
 from . import conditions as c
 from .factschema import display
-from .safetext import show
 
 
 class Status(str, enum.Enum):

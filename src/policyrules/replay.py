@@ -28,7 +28,7 @@ from .decision import Decision, Finding, Outcome
 from .errors import FactError, RecordError
 from .jsonschemas import validate
 from .resources import bundled_rulebook
-from .record import REPLAYABLE, DocumentVersion, canonical_json, digest
+from .record import REPLAYABLE, DocumentVersion, canonical_json
 from .yamlio import Located, read_bounded
 
 MAX_RECORD_BYTES = 64 * 1024 * 1024  # a record with explanations is far larger than its case

@@ -19,7 +19,6 @@ from ..factschema import FactSchema, FieldSpec, ValueProblem
 from ..model import Document, Rule, SubjectRef
 from .model import (
     CATEGORIES,
-    CONDITION,
     DATE,
     NO_RULES,
     NO_SUBJECT,
