@@ -275,10 +275,10 @@ def engine_vs_generated(book: policyrules.Rulebook, cases: Sequence[dict[str, An
     The engine stage is `Engine.run` on the cases' flat facts (what durable_rules fires,
     derived facts chained). The yardstick is plain Python generated from the same condition
     IR (`policyrules.codegen.compile_statuses`, one function per subject type, three-valued,
-    a rule firing when it is 2). Before timing, both must fire the same (rule, subject)
+    a rule firing when it is `codegen.APPLIES`). Before timing, both must fire the same (rule, subject)
     pairs on every case, or the run aborts. Each figure is the fastest of `rounds` passes.
     """
-    from policyrules.codegen import compile_statuses
+    from policyrules.codegen import APPLIES, compile_statuses
 
     by_subject: dict[str, list[Any]] = {}
     for rule in book.rules:
@@ -293,7 +293,7 @@ def engine_vs_generated(book: policyrules.Rulebook, cases: Sequence[dict[str, An
             for fact in case_facts:
                 indices, statuses = generated[fact["_kind"]]
                 eid = fact["_eid"]
-                fired.extend((index, eid) for index, code in zip(indices, statuses(fact)) if code == 2)
+                fired.extend((index, eid) for index, code in zip(indices, statuses(fact)) if code == APPLIES)
             out.append(fired)
         return out
 

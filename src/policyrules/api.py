@@ -17,7 +17,7 @@ from . import conditions as c
 from .case import Case, Entity, flat_fact, normalised, parse_case
 from .decision import Bearer, Decision, Finding, FindingStatus, Outcome, SubjectRef
 from .cache import load_cached
-from .codegen import STATUSES, compile_statuses
+from .codegen import APPLIES, STATUSES, compile_statuses
 from .engine import Engine
 from .errors import EngineError, EvaluationError, FactError
 from .explain import Check, Status, compile_explain, compile_truth
@@ -77,6 +77,9 @@ class Rulebook:
         self._contradictions: dict[str, list[tuple[Contradiction, Any]]] = {}
         for contradiction in data.contradictions:
             self._contradictions.setdefault(contradiction.subject, []).append((contradiction, compile_truth(contradiction.condition)))
+        # Each rule's bearer and beneficiary, where they are not the subject (then they are
+        # the same for every finding): None where the subject's id is filled in per finding.
+        self._parties = {rule.index: (_party(rule.bearer, rule), _party(rule.beneficiary, rule)) for rule in data.rules}
         self._producers: dict[tuple[str, str], tuple[Rule, ...]] = {}
         for rule in data.rules:
             if rule.derived:
@@ -154,20 +157,21 @@ class Rulebook:
 
     def _decide(self, case: Case, day: _dt.date, facts: list[dict[str, Any]], subjects: list[Entity], fired: list[tuple[int, str]], explain: bool) -> Decision:
         findings: list[Finding] = []
-        outcomes: list[Outcome] = []
+        tables: list[_Table] = []
         engine_says = {(self.data.rules[i].subject, eid, i) for i, eid in fired}
         explainer_says: set[tuple[str, str, int]] = set()
         for entity, fact in zip(subjects, facts, strict=True):
             ref = SubjectRef(entity.type, entity.id)
+            rules = self._by_subject[entity.type]
+            codes = self._statuses[entity.type](fact)
             # With explain, each outcome's checks are built when first read, from this fact
             # (one memo per subject, so a derived fact's checks are built once).
-            why = _Why(self, fact) if explain else None
-            # Another year's figures, for a dated target judged after its deadline (rare: built on call).
-            fact_of_year = partial(flat_fact, case, entity, self.data.features.get(entity.type, ()), day)
-            for rule, code in zip(self._by_subject[entity.type], self._statuses[entity.type](fact), strict=True):
-                status = STATUSES[code]
-                outcomes.append(Outcome(rule.id, ref, status, checks_later=why))
-                if status is Status.APPLIES:
+            tables.append((ref, rules, codes, _Why(self, fact) if explain else None))
+            if APPLIES in codes:
+                applying = [rules[i] for i, code in enumerate(codes) if code == APPLIES]
+                # Another year's figures, for a dated target judged after its deadline (rare: built on call).
+                fact_of_year = partial(flat_fact, case, entity, self.data.features.get(entity.type, ()), day)
+                for rule in applying:
                     explainer_says.add((entity.type, entity.id, rule.index))
                     findings.append(self._finding(rule, ref, fact, day, fact_of_year))
         if engine_says != explainer_says:
@@ -175,23 +179,24 @@ class Rulebook:
             raise EngineError(f"engine and explainer disagree on {diff[:3]}; please report this with the case")
         order = self._order
         findings.sort(key=lambda f: (order[f.rule_id], f.subject.type, f.subject.id))
-        outcomes.sort(key=lambda o: (order[o.rule_id], o.subject.type, o.subject.id))
-        explain_later = None
+        # A case has hundreds of outcomes and most callers read only its findings: the outcome
+        # records, the normalised facts and the explanation are made when first read, from
+        # values that never change after this, so they are the same whenever they are made.
+        outcomes = _Once(partial(_outcome_records, order, tables))
+        explanation = None
         if explain:
-            # Reshaping the checks already made, on first access to decision.explanation (the
-            # checks are kept, so it is the same value whenever it is built); counterfactuals
-            # are asked for separately.
+            # Reshaping the checks already made; counterfactuals are asked for separately.
             applied = tuple((f.rule_id, f.subject) for f in findings)
-            explain_later = partial(build_explanation, self.data.rules, self.data.schema, case, applied, tuple(outcomes), self.data.documents)
+            explanation = partial(_explained, self.data, case, applied, outcomes)
         return Decision(
             case=case.name,
             as_of=day,
             rulebook=self.data.digest,
             findings=tuple(findings),
-            outcomes=tuple(outcomes),
+            outcomes=outcomes,
             documents=self._versions,
-            canonical_facts=canonical_json(normalised(case)),
-            explain_later=explain_later,
+            canonical_facts=partial(_facts_json, case),
+            explanation=explanation,
         )
 
     def _outcome(
@@ -237,8 +242,9 @@ class Rulebook:
         self, rule: Rule, subject: SubjectRef, fact: Mapping[str, Any], day: _dt.date, fact_of_year: Callable[[int], Mapping[str, Any]]
     ) -> Finding:
         deadline = rule.deadline
-        next_due = deadline.next_due(day) if deadline else None
-        passed = deadline.passed(day) if deadline else None
+        next_due = passed = None
+        if deadline is not None:
+            next_due, passed = deadline.next_due(day), deadline.passed(day)
         status = FindingStatus.APPLIES
         compliance: tuple[Check, ...] = ()
         if rule.thresholds:
@@ -251,25 +257,30 @@ class Rulebook:
             per_threshold = [t(fact, _no_derived)[1] for t in self._thresholds[rule.index]]
             compliance = tuple(check for checks in per_threshold for check in checks)
             status = _compliance(rule, per_threshold, passed, yearly, year_state)
+        bearer, beneficiary = self._parties[rule.index]
+        if bearer is None:  # the subject itself
+            bearer = Bearer(rule.bearer.entity, rule.bearer.label, subject.id)
+        if beneficiary is None and rule.beneficiary is not None:
+            beneficiary = Bearer(rule.beneficiary.entity, rule.beneficiary.label, subject.id)
         return Finding(
-            rule_id=rule.id,
-            modality=rule.modality,
-            title=rule.title,
-            subject=subject,
-            bearer=_bearer(rule.bearer, rule, subject),
-            beneficiary=_bearer(rule.beneficiary, rule, subject) if rule.beneficiary else None,
-            effect=rule.effect,
-            amount=rule.amount,
-            range=rule.range,
-            deadline=deadline,
-            next_due=next_due,
-            deadline_passed=passed,
-            status=status,
-            compliance=compliance,
-            responsible=rule.responsible,
-            citations=rule.citations,
-            note=rule.note,
-            prevails_over=rule.prevails_over,
+            rule.id,
+            rule.modality,
+            rule.title,
+            subject,
+            bearer,
+            beneficiary,
+            rule.effect,
+            rule.amount,
+            rule.range,
+            deadline,
+            next_due,
+            passed,
+            status,
+            compliance,
+            rule.responsible,
+            rule.citations,
+            rule.note,
+            rule.prevails_over,
         )
 
 
@@ -299,6 +310,43 @@ class _Why:
     def __call__(self, rule_id: str) -> tuple[Check, ...]:
         book = self._book
         return book._outcome(book.rule(rule_id), self._fact, self._memo, True)[1]
+
+
+class _Once:
+    """A function's value, made on the first call and kept (shared by a decision's outcomes and its explanation)."""
+
+    __slots__ = ("_make", "_value")
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self._make: Callable[[], Any] | None = make
+        self._value: Any = None
+
+    def __call__(self) -> Any:
+        if self._make is not None:
+            self._value, self._make = self._make(), None
+        return self._value
+
+
+_Table = tuple[SubjectRef, tuple[Rule, ...], tuple[int, ...], "_Why | None"]  # one subject's rules, status codes, checks
+
+
+def _outcome_records(order: Mapping[str, int], tables: list[_Table]) -> tuple[Outcome, ...]:
+    """Every rule's Outcome for every subject, sorted by rule, then subject."""
+    outcomes = [
+        Outcome(rule.id, ref, STATUSES[code], checks=() if why is None else partial(why, rule.id))
+        for ref, rules, codes, why in tables
+        for rule, code in zip(rules, codes, strict=True)
+    ]
+    outcomes.sort(key=lambda o: (order[o.rule_id], o.subject.type, o.subject.id))
+    return tuple(outcomes)
+
+
+def _explained(data: RulebookData, case: Case, applied: tuple[tuple[str, SubjectRef], ...], outcomes: Callable[[], tuple[Outcome, ...]]) -> Any:
+    return build_explanation(data.rules, data.schema, case, applied, outcomes(), data.documents)
+
+
+def _facts_json(case: Case) -> str:
+    return canonical_json(normalised(case))
 
 
 def _year_state(rule: Rule, day: _dt.date) -> str:
@@ -357,8 +405,8 @@ def _no_derived(key: str) -> Status:
     raise AssertionError("thresholds never test derived facts")
 
 
-def _bearer(party: Party, rule: Rule, subject: SubjectRef) -> Bearer:
-    return Bearer(party.entity, party.label, subject.id if party.entity == rule.subject else None)
+def _party(party: Party | None, rule: Rule) -> Bearer | None:
+    return None if party is None or party.entity == rule.subject else Bearer(party.entity, party.label)
 
 
 def _as_of(value: str | _dt.date | None, case: Case) -> _dt.date:

@@ -9,10 +9,13 @@ rulebook order. Derived facts are rules like any other: a rule is written after 
 that draw the facts it joins on (the loader refuses cycles).
 
 Statuses are small integers while the function runs — 0 does not apply, 1 undetermined,
-2 applies — so Kleene logic is arithmetic: `all` is the minimum, `any` the maximum, `not`
-is 2 - x, and a derived fact holds with the best status of the rules that draw it. A
-comparison on a missing value is 1; otherwise it compares exactly as the explainer does
-(`explain._compile_leaf`). A property test and `Rulebook.evaluate` (which compares the
+3 applies (the bits 0b00, 0b01, 0b11) — so Kleene logic is bitwise: `all` is `&` (the
+minimum), `any` is `|` (the maximum), `not` looks its value up in `NOT`, and a derived
+fact holds with the best status of the rules that draw it. Operators on small integers
+cost a fraction of a call to min() or max(), and a rulebook's rules make hundreds of them
+per case. Each distinct comparison (a document's in-force window, its city) is computed
+once per call, however many rules test it. A comparison on a missing value is 1;
+otherwise it compares exactly as the explainer does (`explain._compile_leaf`). A property test and `Rulebook.evaluate` (which compares the
 engine's firings with these statuses on every case) keep the two from drifting.
 """
 
@@ -25,8 +28,12 @@ from . import conditions as c
 from .explain import Status
 from .model import Rule
 
-STATUSES = (Status.DOES_NOT_APPLY, Status.UNDETERMINED, Status.APPLIES)
-"""The Status of each generated integer."""
+STATUSES = (Status.DOES_NOT_APPLY, Status.UNDETERMINED, None, Status.APPLIES)
+"""The Status of each generated integer (2 never occurs)."""
+APPLIES = 3
+"""The generated integer of Status.APPLIES."""
+NOT = (3, 1, 1, 0)
+"""Kleene negation of each generated integer."""
 
 StatusFunction = Callable[[Mapping[str, Any]], tuple[int, ...]]
 
@@ -38,6 +45,17 @@ class _Writer:
         self.constants: dict[str, Any] = {}
         self.values: dict[str, str] = {}  # flat-fact key -> local variable
         self.lines: list[str] = []
+        # Many rules test the same thing (a document's in-force window, its city): each
+        # distinct comparison is computed once, into a local, and `pending` holds the lines
+        # computing those a rule uses first, to be written before the rule.
+        self.leaves: dict[Any, str] = {}
+        self.pending: list[str] = []
+
+    def leaf(self, identity: Any, text: str) -> str:
+        if identity not in self.leaves:
+            name = self.leaves[identity] = f"t{len(self.leaves)}"
+            self.pending.append(f"    {name} = {text}")
+        return self.leaves[identity]
 
     def constant(self, value: Any) -> str:
         name = f"C{len(self.constants)}"
@@ -55,31 +73,35 @@ class _Writer:
         if isinstance(node, c.AllOf) or isinstance(node, c.AnyOf):
             parts = [self.expression(item, derived) for item in node.items]
             if not parts:
-                return "2" if isinstance(node, c.AllOf) else "0"
+                return "3" if isinstance(node, c.AllOf) else "0"
             if len(parts) == 1:
                 return parts[0]
-            return f"{'min' if isinstance(node, c.AllOf) else 'max'}({', '.join(parts)})"
+            return "(" + (" & " if isinstance(node, c.AllOf) else " | ").join(parts) + ")"
         if isinstance(node, c.Not):
-            return f"(2 - {self.expression(node.item, derived)})"
+            return f"NOT[{self.expression(node.item, derived)}]"
         if isinstance(node, c.Window):
             out = f"a <= {node.start_out}" + (f" or a >= {node.end_out}" if node.end_out is not None else "")
             sure = f"a >= {node.start_sure}" + (f" and a <= {node.end_sure}" if node.end_sure is not None else "")
-            return f"(0 if {out} else 2 if {sure} else 1)"
+            text = f"0 if {out} else 3 if {sure} else 1"
+            return self.leaf(text, text)
         if isinstance(node, c.Derived):
             return derived[node.key]
         assert isinstance(node, c.Compare)
+        identity = (node.op, node.key, repr(node.value))
+        if identity in self.leaves:
+            return self.leaves[identity]
         v = self.value(node.key)
         if node.op == "exists":
-            return f"(0 if {v} is MISSING else 2)"
+            return self.leaf(identity, f"0 if {v} is MISSING else 3")
         if node.op == "missing":
-            return f"(2 if {v} is MISSING else 0)"
+            return self.leaf(identity, f"3 if {v} is MISSING else 0")
         if node.op == "contains":  # the flat fact holds membership as a bool
             test = f"{v} is True"
         elif node.op == "in":
             test = f"{v} in {self.constant(node.value)}"
         else:
             test = f"{v} {_PYTHON_OPS[node.op]} {self.constant(node.value)}"
-        return f"(1 if {v} is MISSING else 2 if {test} else 0)"
+        return self.leaf(identity, f"1 if {v} is MISSING else 3 if {test} else 0")
 
 
 def _ordered(rules: Sequence[Rule]) -> list[Rule]:
@@ -109,8 +131,8 @@ def _ordered(rules: Sequence[Rule]) -> list[Rule]:
 def source(rules: Sequence[Rule], name: str = "statuses") -> tuple[str, dict[str, Any]]:
     """The Python source of one function over a subject's flat fact, and its constants.
 
-    `rules` are the rules of one subject type; the function returns their statuses (0, 1, 2)
-    in the order given.
+    `rules` are the rules of one subject type; the function returns their statuses (0, 1, 3:
+    see STATUSES) in the order given.
     """
     writer = _Writer()
     producers: dict[str, list[str]] = {}
@@ -122,9 +144,12 @@ def source(rules: Sequence[Rule], name: str = "statuses") -> tuple[str, dict[str
                 drawn = producers.get(leaf.key, [])
                 variable = f"d{len(derived)}"
                 # A conclusion holds with the best status of the rules drawing it (none: it does not hold).
-                body.append(f"    {variable} = {'max(' + ', '.join(drawn) + ')' if len(drawn) > 1 else drawn[0] if drawn else '0'}")
+                body.append(f"    {variable} = {' | '.join(drawn) if drawn else '0'}")
                 derived[leaf.key] = variable
-        body.append(f"    r{rule.index} = {writer.expression(rule.condition, derived)}")
+        expression = writer.expression(rule.condition, derived)
+        body.extend(writer.pending)
+        writer.pending.clear()
+        body.append(f"    r{rule.index} = {expression}")
         if rule.derived:
             producers.setdefault(rule.effect.key, []).append(f"r{rule.index}")
     result = ", ".join(f"r{rule.index}" for rule in rules)
@@ -135,7 +160,7 @@ def source(rules: Sequence[Rule], name: str = "statuses") -> tuple[str, dict[str
 def compile_statuses(rules: Sequence[Rule], name: str = "statuses") -> StatusFunction:
     """The generated function itself (see `source`)."""
     text, constants = source(rules, name)
-    namespace: dict[str, Any] = {**constants, "MISSING": _MISSING, "AS_OF": c.AS_OF, "min": min, "max": max}
+    namespace: dict[str, Any] = {**constants, "MISSING": _MISSING, "AS_OF": c.AS_OF, "NOT": NOT}
     exec(compile(text, f"<policyrules generated: {name}>", "exec"), namespace)  # noqa: S102 - our own source, from validated nodes
     return namespace[name]  # type: ignore[no-any-return]
 

@@ -33,6 +33,20 @@ class Bearer:
     id: str | None = None
 
 
+def settled(value_of: Any, name: str) -> Any:
+    """A lazy field's value: a field that may hold the function that makes its value (a
+    frozen value's costly part, made when first read) holds the value from then on.
+
+    The function is always the one evaluate gave, deterministic, so the value is the same
+    whenever it is made; `attrs.evolve(x, field=value)` replaces function and value alike.
+    """
+    value = getattr(value_of, name)
+    if callable(value):
+        value = value()
+        object.__setattr__(value_of, name, value)
+    return value
+
+
 def _date(value: _dt.date | None) -> str | None:
     return value.isoformat() if value else None
 
@@ -160,18 +174,13 @@ class Outcome:
     rule_id: str
     subject: SubjectRef
     status: Status
-    # The checks are built on first access (`checks_later`, called with the rule id, given by evaluate): most callers
-    # read only statuses and findings. Built from the same fact, they are the same value.
-    _checks: tuple[Check, ...] = attrs.field(default=(), alias="checks")
-    _checks_later: Callable[[str], tuple[Check, ...]] | None = attrs.field(default=None, alias="checks_later", repr=False)
+    # The checks, or what builds them on first access (evaluate gives a builder: most callers
+    # read only statuses and findings). Built from the same fact, they are the same value.
+    _checks: tuple[Check, ...] | Callable[[], tuple[Check, ...]] = attrs.field(default=(), alias="checks", repr=False)
 
     @property
     def checks(self) -> tuple[Check, ...]:
-        later = self._checks_later
-        if later is not None:
-            object.__setattr__(self, "_checks", later(self.rule_id))
-            object.__setattr__(self, "_checks_later", None)
-        return self._checks
+        return settled(self, "_checks")  # type: ignore[no-any-return]
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
@@ -186,7 +195,7 @@ class Outcome:
         return hash((self.rule_id, self.subject, self.status, self.checks))
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"rule_id": self.rule_id, "subject": self.subject, "status": self.status, "_checks": self.checks, "_checks_later": None}
+        return {"rule_id": self.rule_id, "subject": self.subject, "status": self.status, "_checks": self.checks}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         for name, value in state.items():
@@ -218,28 +227,34 @@ class Decision:
     as_of: _dt.date
     rulebook: str  # digest of the rulebook the decision was made with
     findings: tuple[Finding, ...]
-    outcomes: tuple[Outcome, ...]
+    # Every rule's outcome for every subject (sorted by rule, then subject), or what makes
+    # them on first access: a case has hundreds and most callers read only the findings.
+    _outcomes: tuple[Outcome, ...] | Callable[[], tuple[Outcome, ...]] = attrs.field(alias="outcomes", repr=False)
     documents: tuple[DocumentVersion, ...] = ()  # the rulebook's documents, each with its text's digest
-    # The normalised input facts (case.normalised) as canonical JSON: kept as text so the
-    # decision stays immutable and the digest is taken of exactly what is written. None in a
-    # record of format 1, which cannot be replayed.
-    canonical_facts: str | None = None
-    # How, why not, what is missing and why nothing (explanation/): built by every evaluate with
-    # explain=True, None otherwise and in records of format 1 and 2. Counterfactuals are not
-    # part of it: they re-evaluate, so they are computed on request (Rulebook.counterfactual).
-    # Built on first access from the checks the evaluation kept (`explain_later`), so a caller
-    # that reads only the findings does not pay for it; the value is the same either way.
-    _explanation: Explanation | None = attrs.field(default=None, alias="explanation")
-    _explain_later: Callable[[], Explanation] | None = attrs.field(default=None, alias="explain_later", repr=False)
+    # The normalised input facts (case.normalised) as canonical JSON, or what writes them on
+    # first access: kept as text so the decision stays immutable and the digest is taken of
+    # exactly what is written. None in a record of format 1, which cannot be replayed.
+    _canonical_facts: str | None | Callable[[], str] = attrs.field(default=None, alias="canonical_facts", repr=False)
+    # How, why not, what is missing and why nothing (explanation/), or what builds it on first
+    # access from the checks the evaluation kept: built by every evaluate with explain=True,
+    # None otherwise and in records of format 1 and 2. Counterfactuals are not part of it:
+    # they re-evaluate, so they are computed on request (Rulebook.counterfactual).
+    _explanation: Explanation | None | Callable[[], Explanation] = attrs.field(default=None, alias="explanation", repr=False)
+
+    @property
+    def outcomes(self) -> tuple[Outcome, ...]:
+        """Every rule's outcome (applies / does not apply / undetermined) for every subject it was tried on."""
+        return settled(self, "_outcomes")  # type: ignore[no-any-return]
+
+    @property
+    def canonical_facts(self) -> str | None:
+        """The normalised input facts as canonical JSON (None in a record of format 1)."""
+        return settled(self, "_canonical_facts")  # type: ignore[no-any-return]
 
     @property
     def explanation(self) -> Explanation | None:
         """How, why not, what is missing and why nothing (None when evaluated with explain=False)."""
-        later = self._explain_later
-        if later is not None:
-            object.__setattr__(self, "_explanation", later())
-            object.__setattr__(self, "_explain_later", None)
-        return self._explanation
+        return settled(self, "_explanation")  # type: ignore[no-any-return]
 
     def _key(self) -> tuple[Any, ...]:
         return (
@@ -259,11 +274,8 @@ class Decision:
         return hash(self._key())
 
     def __getstate__(self) -> dict[str, Any]:
-        """Pickled with its explanation built (the builder is not part of the value)."""
-        explanation = self.explanation
-        state = {a.name: getattr(self, a.name) for a in attrs.fields(Decision)}
-        state["_explanation"], state["_explain_later"] = explanation, None
-        return state
+        """Pickled with its lazy parts made (the functions that make them are not part of the value)."""
+        return {a.name: settled(self, a.name) for a in attrs.fields(Decision)}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         for name, value in state.items():

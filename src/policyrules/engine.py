@@ -75,8 +75,21 @@ ENGINE_CODES = {
 CASES_PER_SESSION = 64
 """Cases decided in one native session per group (see Engine.run)."""
 
+# An action as the engine writes it: {"r12":{"f":{"_kind": "student", "_eid": "3|s1", ...}...}}
+# (the fact as it was asserted, `_kind` and `_eid` first: flat_fact writes them first).
+# Its rule and subject are read from the head; decoding the whole match (the subject's
+# every fact value) cost more than the match itself. A head the pattern does not read
+# plainly (an id with escapes, another layout) is decoded as JSON.
+_ACTION_HEAD = re.compile(r'\{"(r[0-9]+)":\{"f":\{"_kind": ?"[^"\\]*", ?"_eid": ?"([^"\\]*)"')
+
 SESSION_KIND = "_session"
 SESSION_RULE = {"all": [{"f": {"_kind": SESSION_KIND}}]}
+
+
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+# A digit followed by e/E: where the C encoder may have written a number in exponent form
+# (or, harmlessly, a string holding such text).
+_EXPONENT = re.compile(r"[0-9][eE]")
 
 
 def to_json(value: Any) -> str:
@@ -85,16 +98,21 @@ def to_json(value: Any) -> str:
     Python writes 0.00005 as `5e-05` and 1e16 as `1e+16`; the engine refuses both (error
     204). Floats are written positionally instead, with the same digits, so the engine
     reads the very double Python holds. (Values are finite: the fact schema refuses the rest.)
+    The C encoder writes the JSON; only when its text might hold an exponent is the value
+    written again, number by number.
     """
-    if isinstance(value, dict) and not any(isinstance(v, (float, dict, list, tuple)) for v in value.values()):
-        return json.dumps(value, ensure_ascii=False)  # a flat fact without decimals: the C encoder
+    text = _ENCODE(value)
+    return text if _EXPONENT.search(text) is None else _positional_json(value)
+
+
+def _positional_json(value: Any) -> str:
     if isinstance(value, float):
         return positional(value)
     if isinstance(value, dict):
-        return "{" + ",".join(f"{json.dumps(str(k), ensure_ascii=False)}:{to_json(v)}" for k, v in value.items()) + "}"
+        return "{" + ",".join(f"{_ENCODE(str(k))}:{_positional_json(v)}" for k, v in value.items()) + "}"
     if isinstance(value, (list, tuple)):
-        return "[" + ",".join(to_json(item) for item in value) + "]"
-    return json.dumps(value, ensure_ascii=False)
+        return "[" + ",".join(_positional_json(item) for item in value) + "]"
+    return _ENCODE(value)
 
 
 def _code(exc: BaseException) -> int | None:
@@ -285,18 +303,22 @@ class Engine:
             self._open[self._sid, number] = True
             pending = started[1] if started else None
             while pending:
-                for name, match in json.loads(pending).items():
-                    self._act(number, name, match)
+                head = _ACTION_HEAD.match(pending)
+                if head is not None:
+                    self._act(number, head[1], head[2])
+                else:
+                    for name, match in json.loads(pending).items():
+                        self._act(number, name, match["f"].get("_eid"))
                 pending = native.complete_and_start_action(handle, state)
         except (native.error, MemoryError) as exc:
             raise _engine_error(exc) from None
 
-    def _act(self, number: int, name: str, match: dict[str, Any]) -> None:
+    def _act(self, number: int, name: str, subject: str | None) -> None:
         action = self._groups[number].actions[name]
         if action is None:  # the session marker
             return
+        assert subject is not None
         index, derived = action
-        subject = match["f"]["_eid"]
         self._fired.append((index, subject.partition("|")[2]))
         if derived is None:
             return
