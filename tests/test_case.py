@@ -12,7 +12,7 @@ import attrs
 import pytest
 
 import policyrules
-from policyrules.case import Case, flat_fact, parse_case
+from policyrules.case import Case, FactPlan, flat_fact, parse_case
 from policyrules.conditions import AS_OF
 from policyrules.errors import FactError, YamlError
 from policyrules.factschema import Yearly
@@ -371,7 +371,7 @@ def test_flat_fact_holds_only_tested_values(grant_book: policyrules.Rulebook) ->
     student = case.get("student", "s1")
     assert student is not None
     features = grant_book.data.features["student"]
-    fact = flat_fact(case, student, features, dt.date(2018, 9, 1))
+    fact = flat_fact(case, student, FactPlan(features), dt.date(2018, 9, 1))
     assert fact["_kind"] == "student"
     assert fact["_eid"] == "s1"
     assert fact[AS_OF] == dt.date(2018, 9, 1).toordinal()
@@ -385,7 +385,7 @@ def test_flat_fact_leaves_out_unknowns_through_links(grant_book: policyrules.Rul
     case = parse_case(anyang_case(household=None, full_time=None), grant_book.schema)
     student = case.get("student", "s1")
     assert student is not None
-    fact = flat_fact(case, student, grant_book.data.features["student"], dt.date(2018, 9, 1))
+    fact = flat_fact(case, student, grant_book.fact_plan("student"), dt.date(2018, 9, 1))
     assert "household__poverty_registered" not in fact
     assert "full_time" not in fact
 
@@ -479,3 +479,49 @@ def test_schools_and_bodies_whose_facts_contradict_are_refused(case: dict[str, A
     with pytest.raises(FactError) as info:
         policyrules.load_rulebook().evaluate(case, as_of="2019-01-01")
     assert "contradictory facts" in str(info.value) and info.value.field == fields
+
+
+def _reference_value(case: Case, entity: Any, feature: Any, year: int) -> Any:
+    """A feature's flat-fact value found the plain way: its path walked link by link."""
+    holder = entity
+    for step, target in zip(feature.steps[:-1], feature.targets, strict=True):
+        ref = holder.fields.get(step)
+        holder = None if ref is None else case.get(target, ref)
+        if holder is None:
+            return None
+    value = holder.fields.get(feature.steps[-1])
+    if isinstance(value, Yearly):
+        value = value.of(year)
+    if value is None:
+        return None
+    if feature.member is not None:
+        return feature.member in value
+    return value.toordinal() if isinstance(value, dt.date) else float(value) if isinstance(value, decimal.Decimal) else value
+
+
+def test_flat_facts_of_the_whole_casebook_match_each_feature_walked_alone() -> None:
+    """Every subject of every casebook case: the flat fact (features grouped by their chain
+    of links) holds exactly the values found by walking each feature's path alone."""
+    from policyrules.casebook import load_casebook
+
+    book = policyrules.load_rulebook()
+    entries = load_casebook([Path(__file__).parent / "casebook"])
+    subjects = 0
+    for entry in entries:
+        try:
+            case = parse_case(entry.data["case"], book.schema)
+        except FactError:
+            continue  # a case the casebook expects to be refused
+        day = dt.date.fromisoformat(str(entry.data.get("as_of") or case.as_of or "2020-01-01"))
+        for entity in case.entities:
+            for year in (day.year, day.year - 1):
+                fact = flat_fact(case, entity, book.fact_plan(entity.type), day, year)
+                expected = {"_kind": entity.type, "_eid": entity.id, AS_OF: day.toordinal()}
+                for feature in book.data.features.get(entity.type, ()):
+                    value = _reference_value(case, entity, feature, year)
+                    if value is not None:
+                        expected[feature.key] = value
+                assert fact == expected, f"{entry.label}: {entity.type} {entity.id}"
+                assert list(fact)[:2] == ["_kind", "_eid"]
+            subjects += 1
+    assert subjects > 500

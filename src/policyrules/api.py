@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from . import conditions as c
-from .case import Case, Entity, flat_fact, normalised, parse_case
+from .case import Case, Entity, FactPlan, flat_fact, normalised, parse_case
 from .decision import Bearer, Decision, Finding, FindingStatus, Outcome, SubjectRef
 from .cache import load_cached
 from .codegen import APPLIES, STATUSES, compile_statuses
@@ -62,6 +62,7 @@ class Rulebook:
         for rule in data.rules:
             self._by_subject[rule.subject] = self._by_subject.get(rule.subject, ()) + (rule,)
         self._order = {rule.id: rule.index for rule in data.rules}
+        self._plans = {subject: FactPlan(features) for subject, features in data.features.items()}
         self._versions = document_versions(data)
         # The explainer's compiled conditions, built for a rule the first time it is asked about.
         self._truth = _PerRule(data.rules, lambda rule: compile_truth(rule.condition))
@@ -110,6 +111,10 @@ class Rulebook:
         """Each document's key, 文号, date and the digest of its bundled text (what a record names)."""
         return self._versions
 
+    def fact_plan(self, subject: str) -> FactPlan:
+        """How the flat fact of a `subject` entity is built (the values its rules test)."""
+        return self._plans.get(subject, _NO_FEATURES)
+
     def rule(self, rule_id: str) -> Rule:
         return self.data.rules[self._order[rule_id]]
 
@@ -138,7 +143,7 @@ class Rulebook:
         facts: list[dict[str, Any]] = []
         for entity in parsed.entities:
             if entity.type in self._by_subject or entity.type in self._contradictions:
-                fact = flat_fact(parsed, entity, self.data.features.get(entity.type, ()), day)
+                fact = flat_fact(parsed, entity, self.fact_plan(entity.type), day)
                 self._refuse_contradictions(entity, fact)
                 if entity.type in self._by_subject:
                     subjects.append(entity)
@@ -170,7 +175,7 @@ class Rulebook:
             if APPLIES in codes:
                 applying = [rules[i] for i, code in enumerate(codes) if code == APPLIES]
                 # Another year's figures, for a dated target judged after its deadline (rare: built on call).
-                fact_of_year = partial(flat_fact, case, entity, self.data.features.get(entity.type, ()), day)
+                fact_of_year = partial(flat_fact, case, entity, self.fact_plan(entity.type), day)
                 for rule in applying:
                     explainer_says.add((entity.type, entity.id, rule.index))
                     findings.append(self._finding(rule, ref, fact, day, fact_of_year))
@@ -310,6 +315,9 @@ class _Why:
     def __call__(self, rule_id: str) -> tuple[Check, ...]:
         book = self._book
         return book._outcome(book.rule(rule_id), self._fact, self._memo, True)[1]
+
+
+_NO_FEATURES = FactPlan(())  # the plan of an entity type no rule tests
 
 
 class _Once:

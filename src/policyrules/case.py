@@ -168,53 +168,57 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def resolve(case: Case, entity: Entity, feature: Feature) -> Any:
-    """The canonical value a feature names, or None when any step is unknown."""
-    holder = _holder(case, entity, feature)
-    return None if holder is None else holder.fields.get(feature.steps[-1])
+@attrs.frozen
+class FactPlan:
+    """How one subject type's flat fact is built: its features grouped by the chain of links
+    that reaches their field (`school.region` for `school.region.city`), so each chain is
+    followed once per subject and each field read once, however many features use it.
+
+    Made once per rulebook and subject type (Rulebook.fact_plan).
+    """
+
+    features: tuple[Feature, ...]
+    # (link steps, entity type of each step, {field: ((feature key, member or None), ...)})
+    chains: tuple[tuple[tuple[str, ...], tuple[str, ...], dict[str, tuple[tuple[str, str | None], ...]]], ...] = attrs.field(
+        init=False, eq=False, repr=False
+    )
+
+    def __attrs_post_init__(self) -> None:
+        chains: dict[tuple[str, ...], tuple[tuple[str, ...], dict[str, list[tuple[str, str | None]]]]] = {}
+        for feature in self.features:
+            targets, fields = chains.setdefault(feature.steps[:-1], (feature.targets, {}))
+            fields.setdefault(feature.steps[-1], []).append((feature.key, feature.member))
+        made = tuple((link, targets, {name: tuple(uses) for name, uses in fields.items()}) for link, (targets, fields) in chains.items())
+        object.__setattr__(self, "chains", made)
 
 
-def _holder(case: Case, entity: Entity, feature: Feature) -> Entity | None:
-    """The entity holding a feature's field (the subject, or one reached by its links), or
-    None when a link on the way is unknown."""
-    current: Entity | None = entity
-    for step, target in zip(feature.steps[:-1], feature.targets, strict=True):
-        assert current is not None
-        ref = current.fields.get(step)
-        if ref is None:
-            return None
-        current = case.get(target, ref)
-        if current is None:
-            return None
-    return current
-
-
-def flat_fact(case: Case, entity: Entity, features: tuple[Feature, ...], as_of: _dt.date, year: int | None = None) -> dict[str, Any]:
+def flat_fact(case: Case, entity: Entity, plan: FactPlan, as_of: _dt.date, year: int | None = None) -> dict[str, Any]:
     """The subject's flat fact: only the values rules test, encoded for the engine.
 
     Unknown values are left out (both the engine and the explainer read absence as
     unknown); `contains` features become true/false once the list itself is known. Yearly
     figures are those of `year`, by default the as_of year's (a dated target judged after
-    its deadline reads its own year's figures).
+    its deadline reads its own year's figures). `_kind` and `_eid` come first (the engine
+    reads an action's subject from the head of its text).
     """
     fact: dict[str, Any] = {"_kind": entity.type, "_eid": entity.id, AS_OF: as_of.toordinal()}
-    # Many features share their links (school.region.city, school.region.county, …): each
-    # chain of links is followed once per subject.
-    holders: dict[tuple[str, ...], Entity | None] = {(): entity}
     the_year = as_of.year if year is None else year
-    for feature in features:
-        link = feature.steps[:-1]
-        if link in holders:
-            holder = holders[link]
-        else:
-            holder = holders[link] = _holder(case, entity, feature)
-        value = None if holder is None else holder.fields.get(feature.steps[-1])
-        if isinstance(value, Yearly):  # a yearly figure: the year's, or unknown
-            value = value.of(the_year)
-        if value is None:
+    for link, targets, fields in plan.chains:
+        holder: Entity | None = entity
+        for step, target in zip(link, targets):
+            ref = holder.fields.get(step)  # type: ignore[union-attr]
+            holder = None if ref is None else case.get(target, ref)
+            if holder is None:
+                break
+        if holder is None:  # a link on the way is unknown: so is every value beyond it
             continue
-        if feature.member is not None:
-            fact[feature.key] = feature.member in value
-        else:
-            fact[feature.key] = encode(value)
+        get = holder.fields.get
+        for name, uses in fields.items():
+            value = get(name)
+            if isinstance(value, Yearly):  # a yearly figure: the year's, or unknown
+                value = value.of(the_year)
+            if value is None:
+                continue
+            for key, member in uses:
+                fact[key] = encode(value) if member is None else member in value
     return fact

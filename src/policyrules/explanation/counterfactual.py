@@ -107,7 +107,7 @@ def counterfactual(
             continue
         entity = case.get(outcome.subject.type, outcome.subject.id)
         assert entity is not None
-        fact = flat_fact(case, entity, book.data.features.get(entity.type, ()), decision.as_of)
+        fact = flat_fact(case, entity, book.fact_plan(entity.type), decision.as_of)
         edits = _edits(book, rule, fact, allowed)
         for size in range(1, max_changes + 1):
             for combo in itertools.combinations(edits, size):
