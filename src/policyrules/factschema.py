@@ -40,6 +40,11 @@ class FieldSpec:
     values: tuple[tuple[str, str], ...] = ()  # (key, Chinese label) for enum / list
     entity: str | None = None  # for ref
     yearly: bool = False  # the case gives one value per year; rules read the as_of year's
+    # The keys of `values`, as a set: every enum and list value of every case is looked up in it.
+    keys: frozenset[str] = attrs.field(init=False, eq=False, repr=False, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "keys", frozenset(key for key, _ in self.values))
 
     def value_keys(self) -> tuple[str, ...]:
         return tuple(key for key, _ in self.values)
@@ -156,6 +161,8 @@ def check_text(value: Any, what: str = "text") -> str:
         raise ValueProblem(f"expected {what}, got {show(value)}")
     if len(value) > MAX_TEXT:
         raise ValueProblem(f"{what} of {len(value)} characters is longer than the {MAX_TEXT} allowed")
+    if value.isascii():
+        return value
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as exc:
@@ -256,7 +263,7 @@ def check_value(spec: FieldSpec, value: Any) -> Any:
             raise ValueProblem(f"expected a date (YYYY-MM-DD), got {show(value)}")
         return day
     if kind == "enum":
-        if isinstance(value, str) and value in spec.value_keys():
+        if isinstance(value, str) and value in spec.keys:
             return value
         labels = {label: key for key, label in spec.values}
         if isinstance(value, str) and value in labels:
@@ -272,7 +279,7 @@ def check_value(spec: FieldSpec, value: Any) -> Any:
             raise ValueProblem(f"a list of {len(value)} values is longer than the {MAX_ITEMS} allowed")
         for item in value:
             check_text(item)
-            if spec.values and item not in spec.value_keys():
+            if spec.values and item not in spec.keys:
                 raise ValueProblem(f"{show(item)} is not one of: {', '.join(spec.value_keys())}{suggest(item, spec.value_keys())}")
         return tuple(sorted(set(value)))  # a set of values: order and repeats carry no meaning
     if kind == "ref":

@@ -61,10 +61,12 @@ class Target:
     field: str
     spec: FieldSpec | None  # None for the entity's `id`
     year: int | None = None
+    # The field path as a mapping names it (student.age, school.region.city, …@2019): made
+    # once, as every cell of the column is recoded by it.
+    path: str = attrs.field(init=False, eq=False, repr=False)
 
-    @property
-    def path(self) -> str:
-        return f"{self.prefix}.{self.field}" + (f"@{self.year}" if self.year else "")
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "path", f"{self.prefix}.{self.field}" + (f"@{self.year}" if self.year else ""))
 
 
 @attrs.frozen
@@ -302,9 +304,10 @@ def row_to_case(row_number: int, row: MappingABC[str, Any], the_plan: Plan, as_o
         if day is None:
             raise RowError(row_number, the_plan.as_of, f"expected a date (YYYY-MM-DD), got {show(cell)}")
     records: dict[str, dict[str, Any]] = {}
+    recodes = the_plan.recode
     for column, target in the_plan.targets:
         cell = row.get(column)
-        if _empty(cell):
+        if cell is None or _empty(cell):
             continue
         if target.spec is None:  # an entity's id
             if isinstance(cell, float) and cell.is_integer():
@@ -312,7 +315,7 @@ def row_to_case(row_number: int, row: MappingABC[str, Any], the_plan: Plan, as_o
             value: Any = str(cell).strip()
         else:
             try:
-                value = convert(cell, target.spec, the_plan.recode.get(target.path))
+                value = convert(cell, target.spec, recodes.get(target.path) if recodes else None)
             except ValueProblem as exc:
                 raise RowError(row_number, column, f"{target.path}: {exc}") from None
             if value is None:
