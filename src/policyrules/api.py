@@ -21,7 +21,7 @@ from .codegen import APPLIES, STATUSES, compile_statuses
 from .engine import Engine
 from .errors import EngineError, EvaluationError, FactError
 from .explain import Check, Status, compile_explain, compile_truth
-from .explanation.build import build as build_explanation
+from .explanation.build import Builder
 from .explanation.counterfactual import Counterfactual, counterfactual
 from .factschema import FactSchema
 from .loader import Contradiction, RulebookData, load
@@ -69,6 +69,7 @@ class Rulebook:
         # Every rule's status for a subject, in one generated function per subject type (codegen.py).
         self._statuses = {subject: compile_statuses(rules, f"statuses_{subject}") for subject, rules in self._by_subject.items()}
         self._explain = _PerRule(data.rules, lambda rule: compile_explain(rule.condition))
+        self._builder = Builder(data.rules, data.schema)  # explanations, made from the checks
         self._thresholds = _PerRule(data.rules, lambda rule: tuple(compile_explain(t) for t in rule.thresholds))
         # Per threshold: does it test a yearly figure (a 每年 duty, judged when its year ends)?
         self._yearly = {
@@ -192,7 +193,7 @@ class Rulebook:
         if explain:
             # Reshaping the checks already made; counterfactuals are asked for separately.
             applied = tuple((f.rule_id, f.subject) for f in findings)
-            explanation = partial(_explained, self.data, case, applied, outcomes)
+            explanation = partial(_explained, self._builder, self.data.documents, case, applied, outcomes)
         return Decision(
             case=case.name,
             as_of=day,
@@ -349,8 +350,10 @@ def _outcome_records(order: Mapping[str, int], tables: list[_Table]) -> tuple[Ou
     return tuple(outcomes)
 
 
-def _explained(data: RulebookData, case: Case, applied: tuple[tuple[str, SubjectRef], ...], outcomes: Callable[[], tuple[Outcome, ...]]) -> Any:
-    return build_explanation(data.rules, data.schema, case, applied, outcomes(), data.documents)
+def _explained(
+    builder: Builder, documents: tuple[Document, ...], case: Case, applied: tuple[tuple[str, SubjectRef], ...], outcomes: Callable[[], tuple[Outcome, ...]]
+) -> Any:
+    return builder.explanation(case, applied, outcomes(), documents)
 
 
 def _facts_json(case: Case) -> str:

@@ -47,15 +47,26 @@ class Decided(Protocol):
     def checks(self) -> tuple[Check, ...]: ...
 
 
-class Builder:
-    """The context of one explanation: the rulebook's rules and schema, and the case."""
+_SHARED_STEPS = 50_000
+"""Leaf steps kept for reuse per rulebook (a bound on memory, far above what a rulebook's
+shared checks make)."""
 
-    def __init__(self, rules: Sequence[Rule], schema: FactSchema, case: Case) -> None:
+
+class Builder:
+    """Explanations for one rulebook: its rules and schema, made once, and the steps of
+    the checks it has seen.
+
+    The explainer shares leaf checks (one per rule condition and value seen, frozen), and a
+    leaf check's step depends only on the check and its subject type: each is made once and
+    kept (with its check, so the key stays valid), up to _SHARED_STEPS of them.
+    """
+
+    def __init__(self, rules: Sequence[Rule], schema: FactSchema) -> None:
         self._rules = {rule.id: rule for rule in rules}
         self._documents_with_rules = {rule.document.key for rule in rules}
         self.schema = schema
-        self.case = case
         self._fields: dict[tuple[str, str], FieldSpec | None] = {}
+        self._steps: dict[tuple[str, int], tuple[Check, Step]] = {}
 
     def rule(self, rule_id: str) -> Rule:
         return self._rules[rule_id]
@@ -64,6 +75,17 @@ class Builder:
 
     def step(self, subject: str, check: Check) -> Step:
         """A check as a step of a trail; a derived fact's producing rules become nodes."""
+        if check.because:
+            return self._step(subject, check)
+        key = (subject, id(check))
+        known = self._steps.get(key)
+        if known is None:
+            known = (check, self._step(subject, check))
+            if len(self._steps) < _SHARED_STEPS:
+                self._steps[key] = known
+        return known[1]
+
+    def _step(self, subject: str, check: Check) -> Step:
         nodes = tuple(self.node(subject, c.rule, c.result, c.because) for c in check.because if c.rule is not None)
         return Step(
             kind=check.kind,
@@ -101,7 +123,10 @@ class Builder:
 
     # -------------------------------------------------------------- the four answers
 
-    def explanation(self, findings: Sequence[tuple[str, SubjectRef]], outcomes: Sequence[Decided], documents: Sequence[Document]) -> Explanation:
+    def explanation(
+        self, case: Case, findings: Sequence[tuple[str, SubjectRef]], outcomes: Sequence[Decided], documents: Sequence[Document]
+    ) -> Explanation:
+        """The explanation of one evaluation of `case` (needs the checks: evaluate with explain=True)."""
         applied = {(rule_id, subject) for rule_id, subject in findings}
         how = tuple(
             Derivation(o.subject, self.node(o.subject.type, o.rule_id, o.status, o.checks))
@@ -109,7 +134,7 @@ class Builder:
             if (o.rule_id, o.subject) in applied
         )
         why_not = tuple(self.why_not(o) for o in outcomes if o.status is Status.DOES_NOT_APPLY)
-        missing = self.missing([o for o in outcomes if o.status is Status.UNDETERMINED])
+        missing = self.missing(case, [o for o in outcomes if o.status is Status.UNDETERMINED])
         return Explanation(how, why_not, missing, self.not_binding(findings, outcomes, documents, why_not))
 
     def why_not(self, outcome: Decided) -> WhyNot:
@@ -117,7 +142,7 @@ class Builder:
         seen = {leaf.category for leaf in node.leaves() if leaf.result is Status.DOES_NOT_APPLY}
         return WhyNot(outcome.subject, node, tuple(c for c in CATEGORIES if c in seen))
 
-    def missing(self, undetermined: Sequence[Decided]) -> tuple[MissingFact, ...]:
+    def missing(self, case: Case, undetermined: Sequence[Decided]) -> tuple[MissingFact, ...]:
         """The interview guide: each missing fact with the rules waiting on it, ranked by how
         many rules it would decide, then by the yearly money of those rules."""
         waiting: dict[tuple[SubjectRef, str], list[str]] = {}
@@ -127,7 +152,7 @@ class Builder:
                 for leaf in check.leaves():
                     if leaf.result is not Status.UNDETERMINED or leaf.kind in ("rule", "derived", "in_force") or leaf.path is None:
                         continue
-                    path, holder = self._ask(outcome.subject, leaf.path)
+                    path, holder = self._ask(case, outcome.subject, leaf.path)
                     key = (outcome.subject, path)
                     rules = waiting.setdefault(key, [])
                     if outcome.rule_id not in rules:
@@ -150,10 +175,10 @@ class Builder:
             return None
         return walked[-1].label if walked else None
 
-    def _ask(self, subject: SubjectRef, path: str) -> tuple[str, SubjectRef | None]:
+    def _ask(self, case: Case, subject: SubjectRef, path: str) -> tuple[str, SubjectRef | None]:
         """Which entity holds the field at `path`; where a link on the way is unknown, that
         link is the fact to ask for (and its entity the holder)."""
-        current = self.case.get(subject.type, subject.id)
+        current = case.get(subject.type, subject.id)
         steps = path.split(".")
         try:
             walked = self.schema.resolve(subject.type, path)[0]
@@ -165,7 +190,7 @@ class Builder:
             ref = current.fields.get(step)
             if ref is None:
                 return ".".join(steps[: position + 1]), SubjectRef(current.type, current.id)
-            current = self.case.get(link.entity or "", ref)
+            current = case.get(link.entity or "", ref)
         return path, None if current is None else SubjectRef(current.type, current.id)
 
     def _money(self, rule_ids: Iterable[str]) -> int | float:
@@ -220,16 +245,4 @@ class Builder:
                 )
             )
         return tuple(out)
-
-
-def build(
-    rules: Sequence[Rule],
-    schema: FactSchema,
-    case: Case,
-    findings: Sequence[tuple[str, SubjectRef]],
-    outcomes: Sequence[Decided],
-    documents: Sequence[Document],
-) -> Explanation:
-    """The explanation of one evaluation (needs the checks: evaluate with explain=True)."""
-    return Builder(rules, schema, case).explanation(findings, outcomes, documents)
 
