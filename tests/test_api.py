@@ -98,6 +98,25 @@ def test_bundled_batch_equals_one_by_one(bundled: policyrules.Rulebook) -> None:
     zz["region"][0]["city"] = "郑州市"
     cases.append(zz)
     assert bundled.evaluate_many(cases, as_of="2018-09-01") == [bundled.evaluate(c, as_of="2018-09-01") for c in cases]
+    assert list(bundled.evaluate_iter(iter(cases), as_of="2018-09-01")) == [bundled.evaluate(c, as_of="2018-09-01") for c in cases]
+
+
+def test_evaluate_iter_reads_each_case_when_it_is_reached(grant_book: policyrules.Rulebook) -> None:
+    """A stream: decisions come as cases are read; a bad case raises where it stands."""
+    read: list[int] = []
+
+    def cases() -> Any:
+        for number in range(3):
+            read.append(number)
+            yield anyang_case() if number < 2 else anyang_case(full_time="yes")
+
+    stream = grant_book.evaluate_iter(cases(), as_of="2020-01-01", explain=False)
+    first = next(stream)
+    assert read == [0] and first.findings and first.explanation is None
+    assert next(stream) == first
+    with pytest.raises(FactError):
+        next(stream)
+    assert read == [0, 1, 2]
 
 
 # --------------------------------------------------------------------------- the API itself

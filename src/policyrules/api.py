@@ -8,7 +8,7 @@ returning an answer nobody can explain.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -136,6 +136,19 @@ class Rulebook:
         prepared = [self._prepare(case, as_of) for case in cases]
         firings = self._engine.run([facts for _, _, facts, _ in prepared])
         return [self._decide(*item, fired, explain) for item, fired in zip(prepared, firings, strict=True)]
+
+    def evaluate_iter(
+        self, cases: Iterable[Mapping[str, Any] | Case], as_of: str | _dt.date | None = None, *, explain: bool = True
+    ) -> Iterator[Decision]:
+        """Evaluate cases as they come, yielding each decision when it is made.
+
+        For a registry too large to hold: cases are read from `cases` one at a time and no
+        decision is kept here, so memory stays flat however many there are (the native
+        sessions are shared between consecutive cases all the same). A case that cannot be
+        evaluated raises when it is reached, after the decisions before it were yielded.
+        """
+        for case in cases:
+            yield self.evaluate_many((case,), as_of=as_of, explain=explain)[0]
 
     def _prepare(self, case: Mapping[str, Any] | Case, as_of: str | _dt.date | None) -> _Prepared:
         parsed = case if isinstance(case, Case) else parse_case(case, self.data.schema)
