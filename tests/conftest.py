@@ -9,6 +9,10 @@ fail one test, not end the whole run. Fixtures are set up in the parent, so a te
 change a shared (module-scoped) fixture for the next one. A test still running after
 TEST_TIMEOUT seconds is killed and failed, so a hang cannot stall the run. Set
 POLICYRULES_TESTS_NO_FORK=1 to run in-process (e.g. with --pdb).
+
+The process that forks must have one thread (checked before every fork; see `_run_forked`).
+Importing pyarrow, pandas, numpy, dask or distributed starts threads, so test modules and
+fixtures, which run in that process, do not import them: the tests do, in the child.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import shutil
 import signal
 import sys
 import textwrap
+import threading
 import traceback
 from pathlib import Path
 from typing import Any
@@ -197,7 +202,31 @@ def _short_traceback(limit: int = 120) -> str:
     return "\n".join(lines)
 
 
+def _thread_count() -> int:
+    """This process's threads: on Linux the kernel's count (native threads too, such as those
+    pyarrow's or numpy's libraries start, which Python does not know of), else Python's."""
+    if sys.platform.startswith("linux"):
+        return len(os.listdir("/proc/self/task"))
+    return threading.active_count()
+
+
 def _run_forked(pyfuncitem: pytest.Function) -> None:
+    """Run one test function in a forked child; fail it if the child crashes, hangs or fails.
+
+    Only the forking thread exists in the child: a lock another thread of the parent held
+    at the fork (in malloc, an allocator's background thread, a thread pool, the import
+    system) stays held for ever there, and the test can deadlock (Python 3.12+ warns "This
+    process is multi-threaded, use of fork() may lead to deadlocks in the child"). So the
+    parent must have one thread when it forks; if it has more the test fails, naming the
+    count, rather than running in a child that may hang.
+    """
+    threads = _thread_count()
+    if threads != 1:
+        pytest.fail(
+            f"the test process has {threads} threads before forking this test (it must have 1: "
+            "a module-level import or a fixture started threads; import such libraries inside the test)",
+            pytrace=False,
+        )
     testfunction = pyfuncitem.obj
     funcargs = pyfuncitem.funcargs
     testargs = {arg: funcargs[arg] for arg in pyfuncitem._fixtureinfo.argnames}

@@ -1,4 +1,9 @@
-"""policyrules batch: registries in every format, bad rows, resume after a kill, --compare, workers."""
+"""policyrules batch: registries in every format, bad rows, resume after a kill, --compare, workers.
+
+pyarrow is imported inside the tests (in the forked process each test runs in), never at
+module level: importing it starts threads, and the process that forks the tests must have
+one (conftest.py).
+"""
 
 from __future__ import annotations
 
@@ -12,8 +17,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
@@ -36,6 +39,8 @@ def book() -> policyrules.Rulebook:
 
 def read_output(path: Path) -> list[dict[str, Any]]:
     if path.suffix == ".parquet":
+        import pyarrow.parquet as pq  # here, in the test's process: see the module docstring
+
         return pq.read_table(path).to_pylist()
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
@@ -123,6 +128,9 @@ def test_every_input_format_gives_the_same_output(tmp_path: Path, book: policyru
 
 
 def test_jsonl_and_parquet_outputs_hold_the_same_rows(tmp_path: Path, book: policyrules.Rulebook) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     registry = tmp_path / "r.parquet"
     write_registry(book.schema, registry, rows=80, seed=9)
     assert batch(registry, tmp_path / "o.jsonl").exit_code == 0

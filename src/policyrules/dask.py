@@ -48,7 +48,7 @@ import attrs
 
 from .api import Rulebook, load_rulebook
 from .batch.mapping import DEFAULT_MAP, ColumnMap, Plan, plan
-from .batch.records import BATCH_SCHEMA
+from .batch.records import batch_schema
 from .batch.runner import decide_rows
 from .errors import PolicyRulesError
 from .resources import bundled_rulebook
@@ -181,7 +181,7 @@ def meta() -> pd.DataFrame:
     partition holds the very types `policyrules batch` writes (list<string> citations too)."""
     import pandas as pd
 
-    return BATCH_SCHEMA.empty_table().to_pandas(types_mapper=pd.ArrowDtype)
+    return batch_schema().empty_table().to_pandas(types_mapper=pd.ArrowDtype)
 
 
 def _plain(cell: Any) -> Any:
@@ -240,7 +240,7 @@ def decide_partition(
         first = 1
     book = worker_rulebook(source)
     records, _ = decide_rows(_rows(part, first, numbers), book, None, the_plan, as_of, today)
-    return pa.Table.from_pylist(records, schema=BATCH_SCHEMA).to_pandas(types_mapper=pd.ArrowDtype)
+    return pa.Table.from_pylist(records, schema=batch_schema()).to_pandas(types_mapper=pd.ArrowDtype)
 
 
 # ---------------------------------------------------------------- the client

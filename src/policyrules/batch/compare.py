@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..decision import Decision, Finding
-from .records import COMPARE_SCHEMA, blank, citation_columns, finding_columns
+from .records import COMPARE_COLUMNS, blank, citation_columns, finding_columns
 
 YEARLY_PERIODS = ("per_student_per_year", "per_year")
 
@@ -89,7 +89,7 @@ def diff(case_id: str, row: int, before: Decision, after: Decision, summary: dic
         amount = shown.amount
         records.append(
             blank(
-                COMPARE_SCHEMA,
+                COMPARE_COLUMNS,
                 case_id=case_id,
                 row=row,
                 kind=kind,
@@ -129,7 +129,7 @@ def diff(case_id: str, row: int, before: Decision, after: Decision, summary: dic
             money["people_mixed"] += 1
         records.append(
             blank(
-                COMPARE_SCHEMA,
+                COMPARE_COLUMNS,
                 case_id=case_id,
                 row=row,
                 kind="total",

@@ -17,73 +17,109 @@ with the value before and after (compare.py).
 
 from __future__ import annotations
 
-from typing import Any
-
-import pyarrow as pa
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from ..decision import Decision, Finding
 
-_STR = pa.string()
-_LIST = pa.list_(pa.string())
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+# pyarrow is imported only when a schema is asked for (writing Parquet, building Arrow
+# tables), not when this module is: importing it starts native threads (jemalloc's, its
+# thread pools), and a process with threads cannot safely fork (the child may deadlock).
+# So importing policyrules.batch starts no thread. The columns are named here with their
+# Arrow types; the schemas are built from them on first use.
 
 # The columns every output row starts with (which case, row, subject and rule) and ends with
 # (the benefits counted, the citations, and where a bad row went wrong); batch and compare
 # rows differ only in between.
 _WHO = [
-    ("case_id", _STR),
-    ("row", pa.int64()),
-    ("kind", _STR),
-    ("subject_type", _STR),
-    ("subject_id", _STR),
-    ("rule_id", _STR),
-    ("modality", _STR),
-    ("benefit", _STR),
-    ("title", _STR),
+    ("case_id", "string"),
+    ("row", "int64"),
+    ("kind", "string"),
+    ("subject_type", "string"),
+    ("subject_id", "string"),
+    ("rule_id", "string"),
+    ("modality", "string"),
+    ("benefit", "string"),
+    ("title", "string"),
 ]
 _CITED = [
-    ("benefits", _LIST),
-    ("number", _LIST),
-    ("clause", _LIST),
-    ("quote", _LIST),
-    ("column", _STR),
-    ("error", _STR),
+    ("benefits", "list<string>"),
+    ("number", "list<string>"),
+    ("clause", "list<string>"),
+    ("quote", "list<string>"),
+    ("column", "string"),
+    ("error", "string"),
 ]
 
-BATCH_SCHEMA = pa.schema(
+_BATCH = (
     _WHO
     + [
-        ("status", _STR),
-        ("amount", pa.float64()),
-        ("unit", _STR),
-        ("period", _STR),
-        ("approximate", pa.bool_()),
-        ("low", pa.float64()),
-        ("high", pa.float64()),
+        ("status", "string"),
+        ("amount", "float64"),
+        ("unit", "string"),
+        ("period", "string"),
+        ("approximate", "bool"),
+        ("low", "float64"),
+        ("high", "float64"),
     ]
     + _CITED
 )
 
-COMPARE_SCHEMA = pa.schema(
+_COMPARE = (
     _WHO
     + [
-        ("changed", _LIST),
-        ("status_before", _STR),
-        ("status_after", _STR),
-        ("amount_before", pa.float64()),
-        ("amount_after", pa.float64()),
-        ("unit", _STR),
-        ("period", _STR),
-        ("low_before", pa.float64()),
-        ("high_before", pa.float64()),
-        ("low_after", pa.float64()),
-        ("high_after", pa.float64()),
+        ("changed", "list<string>"),
+        ("status_before", "string"),
+        ("status_after", "string"),
+        ("amount_before", "float64"),
+        ("amount_after", "float64"),
+        ("unit", "string"),
+        ("period", "string"),
+        ("low_before", "float64"),
+        ("high_before", "float64"),
+        ("low_after", "float64"),
+        ("high_after", "float64"),
     ]
     + _CITED
 )
 
+BATCH_COLUMNS: tuple[str, ...] = tuple(name for name, _ in _BATCH)
+COMPARE_COLUMNS: tuple[str, ...] = tuple(name for name, _ in _COMPARE)
 
-def blank(schema: pa.Schema, **values: Any) -> dict[str, Any]:
-    record: dict[str, Any] = dict.fromkeys(schema.names)
+
+def _schema(columns: list[tuple[str, str]]) -> pa.Schema:
+    import pyarrow as pa
+
+    types = {"string": pa.string(), "int64": pa.int64(), "float64": pa.float64(), "bool": pa.bool_(), "list<string>": pa.list_(pa.string())}
+    return pa.schema([(name, types[kind]) for name, kind in columns])
+
+
+@cache
+def batch_schema() -> pa.Schema:
+    """The Arrow schema of batch rows (BATCH_COLUMNS with their types)."""
+    return _schema(_BATCH)
+
+
+@cache
+def compare_schema() -> pa.Schema:
+    """The Arrow schema of comparison rows (COMPARE_COLUMNS with their types)."""
+    return _schema(_COMPARE)
+
+
+def __getattr__(name: str) -> Any:
+    """BATCH_SCHEMA and COMPARE_SCHEMA, built (and pyarrow imported) when first asked for."""
+    if name == "BATCH_SCHEMA":
+        return batch_schema()
+    if name == "COMPARE_SCHEMA":
+        return compare_schema()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def blank(columns: tuple[str, ...], **values: Any) -> dict[str, Any]:
+    record: dict[str, Any] = dict.fromkeys(columns)
     record.update(values)
     return record
 
@@ -111,7 +147,7 @@ def finding_columns(finding: Finding) -> dict[str, Any]:
 def finding_record(case_id: str, row: int, finding: Finding) -> dict[str, Any]:
     amount = finding.amount
     return blank(
-        BATCH_SCHEMA,
+        BATCH_COLUMNS,
         case_id=case_id,
         row=row,
         kind="finding",
@@ -132,7 +168,7 @@ def decision_records(case_id: str, row: int, decision: Decision) -> list[dict[st
         for total in summary.totals:
             records.append(
                 blank(
-                    BATCH_SCHEMA,
+                    BATCH_COLUMNS,
                     case_id=case_id,
                     row=row,
                     kind="total",
@@ -147,9 +183,9 @@ def decision_records(case_id: str, row: int, decision: Decision) -> list[dict[st
                 )
             )
     if not records:
-        records.append(blank(BATCH_SCHEMA, case_id=case_id, row=row, kind="none"))
+        records.append(blank(BATCH_COLUMNS, case_id=case_id, row=row, kind="none"))
     return records
 
 
-def error_record(schema: pa.Schema, case_id: str | None, row: int, column: str | None, message: str) -> dict[str, Any]:
-    return blank(schema, case_id=case_id, row=row, kind="error", column=column, error=message)
+def error_record(columns: tuple[str, ...], case_id: str | None, row: int, column: str | None, message: str) -> dict[str, Any]:
+    return blank(columns, case_id=case_id, row=row, kind="error", column=column, error=message)

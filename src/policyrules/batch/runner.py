@@ -38,7 +38,7 @@ from ..errors import FactError, PolicyRulesError
 from . import compare as cmp
 from .mapping import DEFAULT_MAP, ColumnMap, MappingError, Plan, RowError, case_id_of, located_columns, plan, row_to_case
 from .readers import columns, input_format, read_rows
-from .records import BATCH_SCHEMA, COMPARE_SCHEMA, decision_records, error_record
+from .records import BATCH_COLUMNS, COMPARE_COLUMNS, batch_schema, compare_schema, decision_records, error_record
 
 OUTPUT_FORMATS = {".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 MANIFEST_FORMAT = 1
@@ -116,7 +116,7 @@ def decide_rows(
     DataFrame in policyrules.dask — so a row gets the same records (and a bad row the same
     error row) however the registry is run.
     """
-    schema = BATCH_SCHEMA if other is None else COMPARE_SCHEMA
+    columns = BATCH_COLUMNS if other is None else COMPARE_COLUMNS
     records: list[dict[str, Any]] = []
     counts: dict[str, Any] = cmp.empty_summary() if other is not None else {"cases": 0, "errors": 0, "findings": 0}
     for number, row in rows:
@@ -138,13 +138,13 @@ def decide_rows(
             counts["errors"] += 1
             if case_id is None and not isinstance(row, RowError):
                 case_id = case_id_of(number, row, the_plan)
-            records.append(error_record(schema, case_id, number, exc.column, str(exc)))
+            records.append(error_record(columns, case_id, number, exc.column, str(exc)))
         except PolicyRulesError as exc:
             counts["errors"] += 1
             column = located_columns(exc, the_plan) if isinstance(exc, FactError) else None
             where = f"row {number}" + (f", column {column}" if column else "")
             reason = exc.reason if isinstance(exc, FactError) else str(exc)
-            records.append(error_record(schema, case_id, number, column, f"{where}: {reason}"))
+            records.append(error_record(columns, case_id, number, column, f"{where}: {reason}"))
     return records, counts
 
 
@@ -152,11 +152,11 @@ def _decide_chunk(index: int, rows: list[tuple[int, Any]], part: str, fmt: str) 
     """Decide the rows of one chunk and write its part; returns (index, rows, records, counts)."""
     other: Rulebook | None = _STATE["other"]
     records, counts = decide_rows(rows, _STATE["book"], other, _STATE["plan"], _STATE["as_of"], _STATE["today"])
-    _write_part(Path(part), records, BATCH_SCHEMA if other is None else COMPARE_SCHEMA, fmt, counts)
+    _write_part(Path(part), records, other is not None, fmt, counts)
     return index, len(rows), len(records), counts
 
 
-def _write_part(path: Path, records: list[dict[str, Any]], schema: Any, fmt: str, counts: dict[str, Any]) -> None:
+def _write_part(path: Path, records: list[dict[str, Any]], compared: bool, fmt: str, counts: dict[str, Any]) -> None:
     counts_path = path.with_suffix(".json")
     _atomic_write_text(counts_path, json.dumps({"records": len(records), "counts": counts}, ensure_ascii=False))
     tmp = path.with_name("." + path.name + ".tmp")
@@ -164,6 +164,7 @@ def _write_part(path: Path, records: list[dict[str, Any]], schema: Any, fmt: str
         import pyarrow as pa
         import pyarrow.parquet as pq
 
+        schema = compare_schema() if compared else batch_schema()
         pq.write_table(pa.Table.from_pylist(records, schema=schema), tmp)
     else:
         with tmp.open("w", encoding="utf-8") as handle:
@@ -315,7 +316,7 @@ def _join(job: Job, chunks: int, part_path: Callable[[int], Path], fmt: str) -> 
     if fmt == "parquet":
         import pyarrow.parquet as pq
 
-        schema = COMPARE_SCHEMA if job.compare else BATCH_SCHEMA
+        schema = compare_schema() if job.compare else batch_schema()
         with pq.ParquetWriter(tmp, schema) as writer:
             for index in range(chunks):
                 writer.write_table(pq.read_table(part_path(index), schema=schema))
