@@ -168,6 +168,9 @@ def _json_value(value: Any) -> Any:
     return value
 
 
+_AS_IS = frozenset({str, bool, int, float, tuple})  # canonical values the engine reads as they are (a list is a tuple)
+
+
 @attrs.frozen
 class FactPlan:
     """How one subject type's flat fact is built: its features grouped by the chain of links
@@ -219,6 +222,8 @@ def flat_fact(case: Case, entity: Entity, plan: FactPlan, as_of: _dt.date, year:
                 value = value.of(the_year)
             if value is None:
                 continue
+            if value.__class__ not in _AS_IS:  # a date or a decimal: the engine's form
+                value = encode(value)
             for key, member in uses:
-                fact[key] = encode(value) if member is None else member in value
+                fact[key] = value if member is None else member in value
     return fact

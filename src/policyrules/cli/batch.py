@@ -59,8 +59,7 @@ def batch_command(input_path: Path, output: Path, as_of: _dt.datetime | None, ma
             workers=workers,
             chunk_rows=chunk_rows,
         )
-        err = click.get_text_stream("stderr")
-        if err.isatty():
+        if sys.stderr.isatty():
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
             from rich.console import Console
