@@ -29,7 +29,6 @@ from hypothesis import HealthCheck, given, settings
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-import policyrules  # noqa: E402
 from policyrules.errors import PolicyRulesError  # noqa: E402
 from policyrules.yamlio import parse_yaml, read_yaml  # noqa: E402
 from test_hostile_input import BOOK, CASES, _bounded  # noqa: E402
