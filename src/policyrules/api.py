@@ -132,7 +132,8 @@ class Rulebook:
     def evaluate_many(
         self, cases: Iterable[Mapping[str, Any] | Case], as_of: str | _dt.date | None = None, *, explain: bool = True
     ) -> list[Decision]:
-        """Evaluate several cases in one pass through the engine (each in its own session)."""
+        """Evaluate several cases: every case is checked before any is decided (a bad one
+        raises before anything runs); consecutive cases share the engine's native sessions."""
         prepared = [self._prepare(case, as_of) for case in cases]
         firings = self._engine.run([facts for _, _, facts, _ in prepared])
         return [self._decide(*item, fired, explain) for item, fired in zip(prepared, firings, strict=True)]
@@ -177,8 +178,9 @@ class Rulebook:
     def _decide(self, case: Case, day: _dt.date, facts: list[dict[str, Any]], subjects: list[Entity], fired: list[tuple[int, str]], explain: bool) -> Decision:
         findings: list[Finding] = []
         tables: list[_Table] = []
-        engine_says = {(self.data.rules[i].subject, eid, i) for i, eid in fired}
-        explainer_says: set[tuple[str, str, int]] = set()
+        # (rule index, subject id): a rule's index fixes its subject type.
+        engine_says = set(fired)
+        explainer_says: set[tuple[int, str]] = set()
         for entity, fact in zip(subjects, facts, strict=True):
             ref = SubjectRef(entity.type, entity.id)
             rules = self._by_subject[entity.type]
@@ -191,10 +193,10 @@ class Rulebook:
                 # Another year's figures, for a dated target judged after its deadline (rare: built on call).
                 fact_of_year = partial(flat_fact, case, entity, self.fact_plan(entity.type), day)
                 for rule in applying:
-                    explainer_says.add((entity.type, entity.id, rule.index))
+                    explainer_says.add((rule.index, entity.id))
                     findings.append(self._finding(rule, ref, fact, day, fact_of_year))
         if engine_says != explainer_says:
-            diff = sorted(engine_says ^ explainer_says)
+            diff = [(self.data.rules[i].subject, eid, self.data.rules[i].id) for i, eid in sorted(engine_says ^ explainer_says)]
             raise EngineError(f"engine and explainer disagree on {diff[:3]}; please report this with the case")
         order = self._order
         findings.sort(key=lambda f: (order[f.rule_id], f.subject.type, f.subject.id))

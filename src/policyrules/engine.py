@@ -255,11 +255,16 @@ class Engine:
         self._fired = []
         done = False
         try:
+            sid, opened = self._sid, self._open
             for fact in facts:
-                own = dict(fact, _eid=prefix + fact["_eid"])
-                text = to_json(dict(own, sid=self._sid))  # written once, asserted into each group
-                for number in self._by_subject.get(fact["_kind"], ()):
-                    self._assert(number, own, text)
+                own = dict(fact)
+                own["_eid"] = prefix + own["_eid"]
+                own["sid"] = sid
+                text = to_json(own)  # written once, asserted into each group
+                for number in self._by_subject.get(own["_kind"], ()):
+                    if (sid, number) not in opened:
+                        self._enter(number)
+                    self._assert_native(number, own, text)
             done = True
             return self._fired
         finally:
