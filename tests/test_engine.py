@@ -69,6 +69,16 @@ def test_sessions_do_not_leak_between_cases(grant_book: policyrules.Rulebook) ->
     assert "syn/grant" in _ids(grant_book.evaluate(anyang_case(), as_of="2020-01-01"))
 
 
+@pytest.mark.parametrize("student_id", ['s"1', "s\\1", "学生一", "s|1", "s1 \u2028"])
+def test_subject_ids_the_action_head_cannot_read_plainly_still_fire(grant_book: policyrules.Rulebook, student_id: str) -> None:
+    """The engine reads an action's subject from the head of its text, and decodes the whole
+    JSON where the id is escaped there (a quote, a backslash): every id fires all the same."""
+    case = anyang_case()
+    case["student"]["id"] = student_id
+    decision = grant_book.evaluate(case, as_of="2020-01-01")
+    assert [(f.rule_id, f.subject.id) for f in decision.findings if f.rule_id == "syn/grant"] == [("syn/grant", student_id)]
+
+
 # --------------------------------------------------------------------------- derived facts
 
 
