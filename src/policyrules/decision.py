@@ -33,7 +33,7 @@ class Bearer:
     id: str | None = None
 
 
-def settled(value_of: Any, name: str) -> Any:
+def _settled(value_of: Any, name: str) -> Any:
     """A lazy field's value: a field that may hold the function that makes its value (a
     frozen value's costly part, made when first read) holds the value from then on.
 
@@ -180,7 +180,7 @@ class Outcome:
 
     @property
     def checks(self) -> tuple[Check, ...]:
-        return settled(self, "_checks")  # type: ignore[no-any-return]
+        return _settled(self, "_checks")  # type: ignore[no-any-return]
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
@@ -244,17 +244,17 @@ class Decision:
     @property
     def outcomes(self) -> tuple[Outcome, ...]:
         """Every rule's outcome (applies / does not apply / undetermined) for every subject it was tried on."""
-        return settled(self, "_outcomes")  # type: ignore[no-any-return]
+        return _settled(self, "_outcomes")  # type: ignore[no-any-return]
 
     @property
     def canonical_facts(self) -> str | None:
         """The normalised input facts as canonical JSON (None in a record of format 1)."""
-        return settled(self, "_canonical_facts")  # type: ignore[no-any-return]
+        return _settled(self, "_canonical_facts")  # type: ignore[no-any-return]
 
     @property
     def explanation(self) -> Explanation | None:
         """How, why not, what is missing and why nothing (None when evaluated with explain=False)."""
-        return settled(self, "_explanation")  # type: ignore[no-any-return]
+        return _settled(self, "_explanation")  # type: ignore[no-any-return]
 
     def _key(self) -> tuple[Any, ...]:
         return (
@@ -275,7 +275,7 @@ class Decision:
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickled with its lazy parts made (the functions that make them are not part of the value)."""
-        return {a.name: settled(self, a.name) for a in attrs.fields(Decision)}
+        return {a.name: _settled(self, a.name) for a in attrs.fields(Decision)}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         for name, value in state.items():
