@@ -63,7 +63,7 @@ class Citation:
         )
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)  # a key of many dicts while a decision is explained
 class SubjectRef:
     """A case entity a finding or outcome is about: its type and id."""
 

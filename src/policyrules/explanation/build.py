@@ -147,12 +147,16 @@ class Builder:
         many rules it would decide, then by the yearly money of those rules."""
         waiting: dict[tuple[SubjectRef, str], list[str]] = {}
         holders: dict[tuple[SubjectRef, str], SubjectRef | None] = {}
+        asked: dict[tuple[SubjectRef, str], tuple[str, SubjectRef | None]] = {}  # many rules wait on one fact
         for outcome in undetermined:
             for check in outcome.checks:
                 for leaf in check.leaves():
                     if leaf.result is not Status.UNDETERMINED or leaf.kind in ("rule", "derived", "in_force") or leaf.path is None:
                         continue
-                    path, holder = self._ask(case, outcome.subject, leaf.path)
+                    question = (outcome.subject, leaf.path)
+                    if question not in asked:
+                        asked[question] = self._ask(case, outcome.subject, leaf.path)
+                    path, holder = asked[question]
                     key = (outcome.subject, path)
                     rules = waiting.setdefault(key, [])
                     if outcome.rule_id not in rules:
