@@ -75,6 +75,52 @@ def test_a_rule_too_large_for_the_engine_is_refused_with_its_place(tmp_path: Pat
     assert "110 alternatives" in str(info.value) and "syn/wide" in str(info.value)
 
 
+def test_a_rule_wider_than_the_engines_stack_is_refused(tmp_path: Path) -> None:
+    """All of a rule's alternatives may match one fact at once: more than the engine's stack
+    holds (64) could never be decided, so 61 are refused while loading."""
+    root = make_rulebook(tmp_path / "rules")
+    wide = {"field": "age", "op": "in", "value": list(range(61))}
+    write_rule_file(root, f"{MOE}/01.yaml", rule_file(MOE, QUOTED_CLAUSE[MOE], anchor_item(), rule_item("syn/wide", document=MOE, when=wide)))
+    with pytest.raises(RuleFileError) as info:
+        policyrules.load_rulebook(root, cache=False)
+    assert info.value.field == "when" and "61 alternatives" in str(info.value) and "at most 60" in str(info.value)
+
+
+def _many_holding_together(root: Path, count: int, derived: bool) -> policyrules.Rulebook:
+    """`count` rules `age >= i` (all hold for age 150), deriving one fact when `derived`,
+    and a rule that joins on it."""
+    make_rulebook(root)
+    items = [anchor_item()]
+    for i in range(count):
+        items.append(rule_item(f"syn/r{i}", document=MOE, modality="derived" if derived else "entitlement",
+                               when={"field": "age", "op": ">=", "value": i}, effect_key="old" if derived else f"e{i}"))
+    if derived:
+        items.append(rule_item("syn/for-the-old", document=MOE, when={"all": [{"derived": "old"}, {"field": "full_time", "op": "==", "value": True}]}))
+    write_rule_file(root, f"{MOE}/01.yaml", rule_file(MOE, QUOTED_CLAUSE[MOE], *items))
+    return policyrules.load_rulebook(root, cache=False)
+
+
+def test_a_fact_matching_more_alternatives_than_the_stack_splits_the_group(tmp_path: Path) -> None:
+    """99 rules of one group all hold for one student: the engine's stack (64) overflows
+    (error 303), so the group is split and the case decided again, with every rule."""
+    book = _many_holding_together(tmp_path / "rules", 99, derived=False)
+    assert book._engine.rulesets == 1
+    old = book.evaluate(anyang_case(age=150), as_of="2020-06-01", explain=False)
+    assert book._engine.rulesets > 1
+    assert sorted(f.rule_id for f in old.findings) == sorted(["syn/anchor-student", *(f"syn/r{i}" for i in range(99))])
+    young = book.evaluate(anyang_case(age=5), as_of="2020-06-01", explain=False)
+    assert sorted(f.rule_id for f in young.findings) == sorted(["syn/anchor-student", *(f"syn/r{i}" for i in range(6))])
+    assert book.evaluate_many([anyang_case(age=150)] * 3, as_of="2020-06-01", explain=False) == [old] * 3
+
+
+def test_a_split_group_still_chains_derived_facts(tmp_path: Path) -> None:
+    book = _many_holding_together(tmp_path / "rules", 80, derived=True)
+    decision = book.evaluate(anyang_case(age=150), as_of="2020-06-01", explain=False)
+    assert book._engine.rulesets > 1
+    assert "syn/for-the-old" in [f.rule_id for f in decision.findings]
+    assert "syn/for-the-old" not in [f.rule_id for f in book.evaluate(anyang_case(age=150, full_time=False), as_of="2020-06-01").findings]
+
+
 def test_branches_count_the_alternatives_durable_rules_builds() -> None:
     book = policyrules.load_rulebook()
     assert all(branches(rule.condition) >= 1 for rule in book.rules)

@@ -12,8 +12,12 @@ C holding the GIL), 256 rules ending at one node (error 108) and 128 `not exists
 (error 107). So the rulebook is compiled into several native rulesets, one group of rules
 of one subject type each, no group holding more than `MAX_BRANCHES` alternatives (a rule's
 condition expanded into its disjunctive normal form): no node can then have more children
-than that, far below every table. A rule that alone expands beyond it is refused with its
-file and line before durable_rules ever sees it (see docs/limits.md).
+than that, far below every table. A rule that alone expands beyond MAX_RULE_BRANCHES is
+refused with its file and line before durable_rules ever sees it (see docs/limits.md). One
+more table is filled by the facts, not the rules: the 64-entry stack the engine walks its
+network with for one fact (error 303). A fact that matches more of one group's
+alternatives at once splits that group in two and its case is decided again; a group of
+one rule always fits, since no rule has more alternatives than the stack holds.
 
 **Chaining across groups.** A derived fact is asserted into every group that has a rule
 joining on it, so forward chaining works whatever group its producer and consumers fell in.
@@ -54,6 +58,13 @@ _names = itertools.count()
 MAX_BRANCHES = 100
 """Alternatives (DNF branches) per native ruleset: below the 128-entry table, the smallest."""
 
+MAX_RULE_BRANCHES = 60
+"""Alternatives per rule: below the 64 entries of the stack the engine walks its network with
+for one fact (error 303). All of a rule's alternatives may match one fact at once, so a
+ruleset of one rule always fits; a larger ruleset that overflows is split (Engine._split)."""
+
+STACK_FULL = 303
+
 # Result codes of the native assert calls that are answers, not failures (1, "not
 # handled", means no rule tests the fact: nothing to do).
 OK, OBSERVED = 0, 2
@@ -66,7 +77,7 @@ ENGINE_CODES = {
     108: "too many rules ending at one node of the engine's network",
     113: "a condition has too many parts for the engine",
     302: "a fact has more than 255 properties (the engine's limit); the case links too many fields for one subject",
-    303: "a fact is nested too deeply for the engine",
+    303: "one fact matched more alternatives of one native ruleset at once than the engine's stack holds",
     304: "too many facts joined in one match",
     313: "a fact is too large for the engine",
     314: "a value is too large for the engine",
@@ -155,12 +166,13 @@ def plan(rules: Sequence[Rule], limit: int = MAX_BRANCHES) -> list[list[Rule]]:
     """Groups of rules of one subject type, each within `limit` alternatives, in rulebook order."""
     groups: list[list[Rule]] = []
     open_group: dict[str, tuple[list[Rule], int]] = {}
+    most = min(limit, MAX_RULE_BRANCHES)
     for rule in rules:
         size = branches(rule.condition)
-        if size > limit:
+        if size > most:
             raise RuleFileError(
                 f"rule {rule.id}: its condition expands to {size} alternatives (any / in values multiplied out); "
-                f"the engine takes at most {limit} per rule: split the rule",
+                f"the engine takes at most {most} per rule: split the rule",
                 file=rule.file, line=rule.line, field="when",
             )
         group, used = open_group.get(rule.subject, (None, 0))
@@ -180,9 +192,30 @@ class _Group:
     subject: str
     actions: dict[str, tuple[int, str | None] | None]  # rule name -> (rule index, derived key or None); None: the marker
     joins: frozenset[str]  # derived facts its rules join on
+    rules: tuple[Rule, ...]
+    forget: weakref.finalize  # frees the native ruleset (when the group is split, or the Engine collected)
+
+
+class _StackFull(Exception):
+    """A fact matched more alternatives of one group at once than the engine's stack holds."""
+
+    def __init__(self, group: int) -> None:
+        super().__init__(group)
+        self.group = group
 
 
 Firing = tuple[int, str]  # (rule index, subject id)
+
+
+def _index(groups: Sequence[_Group]) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+    """Which groups take a subject type's facts, and which groups join on each derived fact."""
+    by_subject: dict[str, list[int]] = {}
+    joining: dict[str, list[int]] = {}
+    for number, group in enumerate(groups):
+        by_subject.setdefault(group.subject, []).append(number)
+        for key in group.joins:
+            joining.setdefault(key, []).append(number)
+    return by_subject, joining
 
 
 class Engine:
@@ -199,27 +232,22 @@ class Engine:
         self._open: dict[tuple[str, int], bool] = {}
         self._sid = ""  # the open session's id, "" when none is open (under the lock)
         self.name = f"policyrules_{next(_names)}"
-        self._groups: list[_Group] = []
-        for number, group in enumerate(plan(rules, limit)):
-            definition: dict[str, Any] = {f"r{rule.index}": compile_rule(rule) for rule in group}
-            definition["session"] = SESSION_RULE
-            actions: dict[str, tuple[int, str | None] | None] = {
-                f"r{rule.index}": (rule.index, rule.effect.key if rule.derived else None) for rule in group
-            }
-            actions["session"] = None
-            joins = frozenset(leaf.key for rule in group for leaf in c.leaves(rule.condition) if isinstance(leaf, c.Derived))
-            try:
-                handle = native.create_ruleset(f"{self.name}_{number}", to_json(definition))
-            except (native.error, MemoryError) as exc:
-                raise _engine_error(exc) from None
-            weakref.finalize(self, _forget, handle)
-            self._groups.append(_Group(handle, group[0].subject, actions, joins))
-        self._by_subject: dict[str, list[int]] = {}
-        self._joining: dict[str, list[int]] = {}
-        for number, g in enumerate(self._groups):
-            self._by_subject.setdefault(g.subject, []).append(number)
-            for key in g.joins:
-                self._joining.setdefault(key, []).append(number)
+        self._serial = itertools.count()  # native ruleset names
+        self._groups: list[_Group] = [self._build(group) for group in plan(rules, limit)]
+        self._by_subject, self._joining = _index(self._groups)
+
+    def _build(self, rules: Sequence[Rule]) -> _Group:
+        """One group's native ruleset."""
+        definition: dict[str, Any] = {f"r{rule.index}": compile_rule(rule) for rule in rules}
+        definition["session"] = SESSION_RULE
+        actions: dict[str, tuple[int, str | None] | None] = {f"r{rule.index}": (rule.index, rule.effect.key if rule.derived else None) for rule in rules}
+        actions["session"] = None
+        joins = frozenset(leaf.key for rule in rules for leaf in c.leaves(rule.condition) if isinstance(leaf, c.Derived))
+        try:
+            handle = native.create_ruleset(f"{self.name}_{next(self._serial)}", to_json(definition))
+        except (native.error, MemoryError) as exc:
+            raise _engine_error(exc) from None
+        return _Group(handle, rules[0].subject, actions, joins, tuple(rules), weakref.finalize(self, _forget, handle))
 
     @property
     def rulesets(self) -> int:
@@ -234,9 +262,34 @@ class Engine:
         set-up (its marker) and deletion are paid once per CASES_PER_SESSION cases, not per
         case. A full session is deleted before the next case; so is the session of a case
         that fails or is interrupted, and `close()` deletes the open one.
+
+        A fact that matches more of one group's alternatives at once than the engine's stack
+        holds (error 303: a rulebook whose rules of one subject mostly hold together) splits
+        that group in two, and the case is decided again; a group of one rule always fits
+        (MAX_RULE_BRANCHES), so this ends.
         """
         with self._lock:
-            return [self._run_one(facts) for facts in cases]
+            return [self._run_splitting(facts) for facts in cases]
+
+    def _run_splitting(self, facts: Sequence[dict[str, Any]]) -> list[Firing]:
+        while True:
+            try:
+                return self._run_one(facts)
+            except _StackFull as full:  # the case's session is deleted already (_run_one)
+                self._split(full.group)
+
+    def _split(self, number: int) -> None:
+        """Replace group `number` by two groups of half its rules each, in rulebook order."""
+        group = self._groups[number]
+        if len(group.rules) < 2:
+            raise EngineError(f"{ENGINE_CODES[STACK_FULL]} (durable_rules error code {STACK_FULL}, a ruleset of one rule)")
+        assert not self._open, "sessions are deleted before a group is split"
+        half = len(group.rules) // 2
+        groups = [*self._groups[:number], self._build(group.rules[:half]), self._build(group.rules[half:]), *self._groups[number + 1 :]]
+        by_subject, joining = _index(groups)
+        # Everything is built before anything is replaced: an interrupt above leaves the old groups in use.
+        self._groups, self._by_subject, self._joining = groups, by_subject, joining
+        group.forget()
 
     def close(self) -> None:
         """Delete the open session (the next case opens a new one)."""
@@ -290,7 +343,11 @@ class Engine:
         `text`, when given, is the fact with the session id already written as JSON."""
         try:
             return native.assert_fact(self._groups[number].handle, text or to_json(dict(fact, sid=self._sid)))  # type: ignore[no-any-return]
-        except (native.error, MemoryError) as exc:
+        except native.error as exc:
+            if _code(exc) == STACK_FULL:
+                raise _StackFull(number) from None
+            raise _engine_error(exc) from None
+        except MemoryError as exc:
             raise _engine_error(exc) from None
 
     def _assert_native(self, number: int, fact: dict[str, Any], text: str | None = None) -> None:
