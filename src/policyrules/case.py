@@ -208,7 +208,7 @@ def flat_fact(case: Case, entity: Entity, plan: FactPlan, as_of: _dt.date, year:
     the_year = as_of.year if year is None else year
     for link, targets, fields in plan.chains:
         holder: Entity | None = entity
-        for step, target in zip(link, targets):
+        for step, target in zip(link, targets, strict=True):
             ref = holder.fields.get(step)  # type: ignore[union-attr]
             holder = None if ref is None else case.get(target, ref)
             if holder is None:

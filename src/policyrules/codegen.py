@@ -15,8 +15,9 @@ fact holds with the best status of the rules that draw it. Operators on small in
 cost a fraction of a call to min() or max(), and a rulebook's rules make hundreds of them
 per case. Each distinct comparison (a document's in-force window, its city) is computed
 once per call, however many rules test it. A comparison on a missing value is 1;
-otherwise it compares exactly as the explainer does (`explain._compile_leaf`). A property test and `Rulebook.evaluate` (which compares the
-engine's firings with these statuses on every case) keep the two from drifting.
+otherwise it compares exactly as the explainer does (`explain._compile_leaf`). A property
+test and `Rulebook.evaluate` (which compares the engine's firings with these statuses on
+every case) keep the two from drifting.
 """
 
 from __future__ import annotations

@@ -307,7 +307,7 @@ def row_to_case(row_number: int, row: MappingABC[str, Any], the_plan: Plan, as_o
     recodes = the_plan.recode
     for column, target in the_plan.targets:
         cell = row.get(column)
-        if cell is None or _empty(cell):
+        if _empty(cell):
             continue
         if target.spec is None:  # an entity's id
             if isinstance(cell, float) and cell.is_integer():

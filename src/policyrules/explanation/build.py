@@ -48,8 +48,10 @@ class Decided(Protocol):
 
 
 _SHARED_STEPS = 50_000
-"""Leaf steps kept for reuse per rulebook (a bound on memory, far above what a rulebook's
-shared checks make)."""
+"""Leaf steps kept for reuse per rulebook, a bound on memory. The first ones seen are kept
+(the checks that recur most, a document's window or city, come early); past the bound a
+step is made anew each time, as without the memo. Clearing the memo when full instead was
+measured slower (3.15 against 2.86 ms per explained case)."""
 
 
 class Builder:
